@@ -1,0 +1,113 @@
+import type { Identity } from './identity';
+import { bytes, encode } from './json';
+import { warn } from './log';
+import type { MessageType } from './message';
+import type { CallOptions, Cio, LifecycleEvent, Listener } from './types';
+
+/** SPEC §7: a larger message is dropped with a warning. */
+export const MAX_MESSAGE = 32 * 1024;
+
+export interface ApiDeps {
+  keepArrays: boolean;
+  identity: Identity;
+  build(type: MessageType, fields: Record<string, string>, dataKey: string, dataText: string): string;
+  deliver(message: string): void;
+  dropped(reason: string): void;
+  on(event: LifecycleEvent, fn: Listener): void;
+  off(event: LifecycleEvent, fn: Listener): void;
+  flush(): Promise<boolean>;
+  debug(...args: unknown[]): void;
+  pathname(): string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  !!value && typeof value == 'object' && !Array.isArray(value);
+
+/** Every public method: no exception from inside the SDK ever reaches the page. */
+const guard =
+  <A extends unknown[], R>(fn: (...args: A) => R) =>
+  (...args: A): R | undefined => {
+    try {
+      return fn(...args);
+    } catch (error) {
+      warn('internal error, call ignored:', error);
+      return undefined;
+    }
+  };
+
+/**
+ * The `_cio` commands (SPEC §4): argument checking and normalising, with the
+ * message building, identity and delivery supplied by the caller.
+ */
+export function createApi(deps: ApiDeps): Cio {
+  const { identity } = deps;
+
+  const record = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, keepArrays: boolean) => {
+    if (data != null && !isObject(data)) {
+      warn(`${type}: data must be an object; got`, data, '- sending {} instead');
+      data = undefined;
+    }
+    let text: string | undefined;
+    try {
+      text = encode(data || {}, keepArrays, MAX_MESSAGE);
+    } catch {
+      // The object itself refused to be read (a proxy, a throwing toJSON).
+    }
+    const message = deps.build(type, fields, dataKey, text && text[0] == '{' ? text : '{}');
+    if (bytes(message) > MAX_MESSAGE) {
+      const reason = `${type} message over 32 KB dropped`;
+      warn(reason, fields);
+      return deps.dropped(reason);
+    }
+    deps.debug(type, fields, data);
+    deps.deliver(message);
+  };
+
+  const keep = (options: unknown) =>
+    isObject(options) && typeof options.useArrayParams == 'boolean' ? options.useArrayParams : deps.keepArrays;
+
+  const identify = (idOrTraits: unknown, traits?: unknown) => {
+    let id = idOrTraits;
+    if (isObject(idOrTraits)) {
+      // Classic form: identify({ id, email, created_at, ...traits }).
+      const { id: given, ...rest } = idOrTraits;
+      id = given == null || given === '' ? idOrTraits.email : given;
+      traits = rest;
+    }
+    if (typeof id == 'number' && isFinite(id)) id = '' + id;
+    if (typeof id != 'string' || !(id = id.trim())) {
+      // No id given: traits for the person already identified, if any.
+      id = identity.userId();
+      if (!id) return warn('identify: needs an id (a string or number), or an object with `id` or `email`');
+    }
+    identity.setUser(id as string);
+    record('identify', {}, 'traits', traits, true);
+  };
+
+  return {
+    track: guard((name: string, data?: Record<string, unknown>, options?: CallOptions) => {
+      if (typeof name != 'string' || !(name = name.trim()))
+        return warn('track: the event name must be a non-empty string; got', name);
+      record('track', { event: name }, 'properties', data, keep(options));
+    }),
+    page: guard((name?: string | Record<string, unknown>, data?: Record<string, unknown>, options?: CallOptions) => {
+      if (isObject(name)) {
+        // page(data, options): the name is left out.
+        options = data;
+        data = name;
+        name = undefined;
+      }
+      if (name != null && typeof name != 'string') {
+        warn('page: the name must be a string; using the path instead of', name);
+        name = undefined;
+      }
+      record('page', { name: (name || '').trim() || deps.pathname() }, 'properties', data, keep(options));
+    }),
+    identify: guard(identify as Cio['identify']),
+    sidentify: guard(identify as Cio['identify']),
+    reset: guard(() => identity.reset()),
+    on: guard(deps.on),
+    off: guard(deps.off),
+    flush: guard(deps.flush),
+  } as Cio;
+}

@@ -1,0 +1,60 @@
+import { readConfig } from './config';
+import { init } from './index';
+import { warn } from './log';
+import { queryData } from './page';
+import { watchHistory } from './spa';
+import type { Cio } from './types';
+
+declare const __VERSION__: string;
+
+type Command = [keyof Cio | 'load', ...unknown[]];
+/** What the snippet leaves on `window._cio`: an array of queued calls, with stub methods. */
+type Stub = Command[] & Partial<Cio> & { version?: string };
+
+/**
+ * The script the snippet loads: reads its configuration from
+ * `<script id="cio-tracker">`, turns the snippet's `_cio` array into the
+ * real thing, replays the calls queued on it, and sends the page view.
+ */
+(function (win: Window & { _cio?: Stub }) {
+  try {
+    const stub = win._cio;
+    // Loaded twice: the first copy already runs the show.
+    if (stub && stub.version) return;
+    const doc = win.document;
+    const script = (doc.getElementById('cio-tracker') || doc.currentScript) as HTMLScriptElement | null;
+    const config = readConfig(
+      (name) => script && script.getAttribute(name),
+      (script && script.src) || '',
+      win.location.href,
+    );
+    const cio = init(config, win);
+    const run = (command: unknown) => {
+      if (!Array.isArray(command)) return warn('push: expected an array like ["track", "name", {…}]; got', command);
+      const [method, ...args] = command as Command;
+      if (method == 'load') return;
+      const fn = cio[method] as ((...a: unknown[]) => void) | undefined;
+      if (typeof fn != 'function') return warn('unknown command', method);
+      fn(...args);
+    };
+    // Keep the snippet's array as `_cio` (a page may hold a reference to it),
+    // emptied, with the real methods, and a push that runs commands at once.
+    const target: Stub = Array.isArray(stub) ? stub : [];
+    const queued = target.splice(0);
+    Object.assign(target, cio, {
+      version: __VERSION__,
+      push: (...commands: unknown[]) => {
+        commands.forEach(run);
+        return 0;
+      },
+    });
+    win._cio = target;
+    queued.forEach(run);
+
+    const pageView = () => cio.page(win.location.pathname, queryData(win.location.search));
+    if (config.autoPage) pageView();
+    if (config.spa) watchHistory(win, pageView);
+  } catch (error) {
+    warn('failed to start:', error);
+  }
+})(window);

@@ -1,0 +1,25 @@
+import type { Config } from './types';
+
+/**
+ * SPEC §3: configuration from the loader `<script>`'s attributes. `attr`
+ * reads one attribute; `src` is the script's URL (the default endpoint is its
+ * origin) and `base` the page URL to resolve relative URLs against.
+ */
+export function readConfig(attr: (name: string) => string | null, src: string, base: string): Config {
+  const is = (name: string, value: string) => attr('data-' + name) === value;
+  let endpoint = attr('data-endpoint');
+  try {
+    endpoint = endpoint ? new URL(endpoint, base).href : new URL(src || base, base).origin;
+  } catch {
+    endpoint = new URL(base).origin;
+  }
+  return {
+    siteId: (attr('data-site-id') || '').trim(),
+    keepArrays: is('use-array-params', 'true'),
+    autoPage: !is('auto-track-page', 'false'),
+    endpoint: endpoint.replace(/\/+$/, ''),
+    cookieDomain: attr('data-cookie-domain') || '',
+    spa: is('auto-track-spa', 'true'),
+    debug: is('debug', 'true'),
+  };
+}

@@ -1,0 +1,179 @@
+import { bytes, quote } from './json';
+import { warn } from './log';
+import type { Queue } from './queue';
+import { MAX_BODY, type Transport } from './transport';
+import type { DeliveryError } from './types';
+
+/** A request goes out when this many messages wait… */
+const BATCH_COUNT = 20;
+/** …or this long after the first of them, whichever comes first. */
+const BATCH_WAIT = 1000;
+/** Retry delays are drawn at random below min(cap, base × 2^attempt) ("full jitter"). */
+const BACKOFF_BASE = 1000;
+const BACKOFF_CAP = 60e3;
+const NativePromise = (async () => {})().constructor as PromiseConstructor;
+
+export interface DeliveryHooks {
+  sent(batch: string[]): void;
+  error(error: DeliveryError): void;
+  debug(...args: unknown[]): void;
+}
+
+export interface Delivery {
+  add(message: string): void;
+  /** Sends what waits now; resolves true once the queue is empty, false when it can't be yet. */
+  flush(): Promise<boolean>;
+}
+
+/**
+ * When and how the queue goes out (SPEC §7): batching, retries with backoff,
+ * pausing while offline, and handing what waits to the browser as the page
+ * is hidden or closed. One request is under way at a time, so messages leave
+ * in order and a failing endpoint sees one request per backoff step.
+ */
+export function createDelivery(
+  win: Window,
+  queue: Queue,
+  transport: Transport,
+  url: string,
+  writeKey: string,
+  hooks: DeliveryHooks,
+): Delivery {
+  const nav = win.navigator;
+  let inflight: Set<string> | undefined;
+  /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
+  let due = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let deadline = Infinity;
+  let attempt = 0;
+  let retryAt = 0;
+  let waiters: ((empty: boolean) => void)[] = [];
+
+  const settle = (empty: boolean) => {
+    for (const resolve of waiters) resolve(empty);
+    waiters = [];
+  };
+
+  const waiting = () => queue.items.length - (inflight ? inflight.size : 0);
+
+  /** Fires the timer in `ms`, unless it is already set to fire sooner. */
+  const arm = (ms: number) => {
+    const at = Date.now() + ms;
+    if (at < deadline) {
+      clearTimeout(timer);
+      deadline = at;
+      timer = setTimeout(() => {
+        deadline = Infinity;
+        due = true;
+        pump();
+      }, ms);
+    }
+  };
+
+  const kick = () => {
+    const count = waiting();
+    if (count) arm(count >= BATCH_COUNT ? 0 : BATCH_WAIT);
+  };
+
+  const body = (batch: string[]) =>
+    '{"writeKey":' + quote(writeKey) + ',"sentAt":"' + new Date().toISOString() + '","batch":[' + batch + ']}';
+
+  /** The oldest messages not under way, as many as fit in one request. */
+  const next = () => {
+    const batch: string[] = [];
+    let size = 100;
+    for (const message of queue.items) {
+      if (inflight && inflight.has(message)) continue;
+      size += bytes(message) + 1;
+      if (size > MAX_BODY) break;
+      batch.push(message);
+    }
+    return batch;
+  };
+
+  const pump = () => {
+    if (inflight || !due) return;
+    const now = Date.now();
+    if (retryAt > now) return arm(retryAt - now);
+    // Offline: wait for the `online` event rather than fail and back off.
+    if (nav.onLine === false) return settle(false);
+    const batch = next();
+    if (!batch.length) {
+      due = false;
+      return settle(true);
+    }
+    inflight = new Set(batch);
+    // A backlog larger than one request goes out right after this one.
+    due = waiting() > 0;
+    hooks.debug('POST', url, batch.length + ' messages');
+    transport.post(url, body(batch)).then(({ status, retryAfter }) => {
+      inflight = undefined;
+      hooks.debug('→', status || 'network error');
+      if (status >= 200 && status < 300) {
+        attempt = 0;
+        queue.remove(batch);
+        hooks.sent(batch);
+      } else if (!status || status == 408 || status == 429 || status >= 500) {
+        attempt++;
+        const backoff = Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt);
+        retryAt = Date.now() + (retryAfter === undefined ? backoff : retryAfter);
+        due = true;
+        settle(false);
+      } else {
+        queue.remove(batch);
+        const reason = `the endpoint refused ${batch.length} messages with HTTP ${status}; they are dropped`;
+        warn(reason);
+        hooks.error({ status, reason, dropped: batch.length });
+      }
+      pump();
+    });
+  };
+
+  /**
+   * The page is hidden or going away: hand every waiting message to the
+   * browser (sendBeacon) and write what it would not take to storage for the
+   * next page load. A request already under way with keepalive completes on
+   * its own, so `release` (the page is leaving) leaves it out of storage too.
+   */
+  const hide = (release?: boolean) => {
+    let batch: string[];
+    if (nav.onLine !== false)
+      while ((batch = next()).length && transport.beacon(url, body(batch))) {
+        hooks.debug('beacon', batch.length + ' messages');
+        queue.remove(batch);
+      }
+    if (release && inflight && transport.keepalive) queue.remove([...inflight]);
+    queue.save(release);
+  };
+
+  win.addEventListener('visibilitychange', () => {
+    if (win.document.visibilityState == 'hidden') hide();
+  });
+  win.addEventListener('pagehide', () => hide(true));
+  win.addEventListener('pageshow', (event) => {
+    // Back from the back/forward cache: take the queue back (what another tab adopted meanwhile stays with it).
+    if ((event as PageTransitionEvent).persisted) {
+      queue.save();
+      kick();
+    }
+  });
+  win.addEventListener('online', () => {
+    due = true;
+    retryAt = attempt = 0;
+    pump();
+  });
+
+  return {
+    add(message) {
+      queue.add(message);
+      kick();
+    },
+    flush() {
+      const done = new NativePromise<boolean>((resolve) => waiters.push(resolve));
+      due = true;
+      retryAt = 0;
+      pump();
+      return done;
+    },
+  };
+}

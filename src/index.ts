@@ -1,0 +1,56 @@
+import { createApi } from './api';
+import { createDelivery } from './delivery';
+import { createEvents } from './events';
+import { createIdentity } from './identity';
+import { debugLogger, warn } from './log';
+import { messageBuilder } from './message';
+import { createQueue } from './queue';
+import { cookieKeyValue, localStore, storageKeyValue } from './storage';
+import { createTransport } from './transport';
+import type { Cio, Config } from './types';
+
+export type { CallOptions, Cio, Config, DeliveryError, LifecycleEvent, Listener, Message, Traits } from './types';
+
+const NativePromise = (async () => {})().constructor as PromiseConstructor;
+
+/**
+ * Starts the SDK in `win` and returns its commands: the wiring of identity,
+ * message building, queue and delivery. `auto.ts` calls it for the snippet;
+ * bundler users call it themselves.
+ */
+export function init(config: Config, win: Window = window): Cio {
+  const events = createEvents();
+  const debug = debugLogger(config.debug);
+  const local = localStore(win);
+  const identity = createIdentity([cookieKeyValue(win.document, config.cookieDomain), storageKeyValue(local)]);
+  const build = messageBuilder(win, identity);
+
+  let deliver = (message: string) => debug('not sent (no data-site-id):', message);
+  let flush = () => NativePromise.resolve(true);
+  if (config.siteId) {
+    const queue = createQueue(win, local, config.siteId, () => delivery.flush());
+    const delivery = createDelivery(win, queue, createTransport(win), config.endpoint + '/v1/batch', config.siteId, {
+      sent: (batch) => events.emit('sent', () => batch.map((text) => JSON.parse(text))),
+      error: (error) => events.emit('error', () => error),
+      debug,
+    });
+    deliver = delivery.add;
+    flush = delivery.flush;
+  } else warn('the <script id="cio-tracker"> has no data-site-id: nothing will be sent');
+
+  // After the caller's synchronous set-up (the snippet's replayed calls among it).
+  setTimeout(() => events.emit('ready'), 0);
+
+  return createApi({
+    keepArrays: config.keepArrays,
+    identity,
+    build,
+    deliver,
+    dropped: (reason) => events.emit('error', () => ({ status: 0, reason, dropped: 1 })),
+    on: events.on,
+    off: events.off,
+    flush,
+    debug,
+    pathname: () => win.location.pathname,
+  });
+}

@@ -1,0 +1,41 @@
+/** What the page itself tells: its URL, query parameters and UTM campaign. */
+
+/** Query parameters as event data; a repeated key becomes an array of its values. */
+export function queryData(search: string): Record<string, string | string[]> {
+  // No prototype, so that `?__proto__=x` is just another key.
+  const data: Record<string, string | string[]> = Object.create(null);
+  new URLSearchParams(search).forEach((value, key) => {
+    const seen = data[key];
+    data[key] = seen === undefined ? value : ([] as string[]).concat(seen, value);
+  });
+  return data;
+}
+
+const UTM: Record<string, string> = {
+  utm_campaign: 'name',
+  utm_source: 'source',
+  utm_medium: 'medium',
+  utm_term: 'term',
+  utm_content: 'content',
+};
+
+/** `context.campaign` from the `utm_*` parameters, or `undefined` when there are none. */
+export function campaign(search: string): Record<string, string> | undefined {
+  let found: Record<string, string> | undefined;
+  new URLSearchParams(search).forEach((value, key) => {
+    if (UTM[key]) (found = found || {})[UTM[key]] = value;
+  });
+  return found;
+}
+
+/** `context.page` (SPEC §5); the URL prefers `<link rel="canonical">`. */
+export function pageContext(loc: Location, doc: Document) {
+  const canonical = doc.querySelector<HTMLLinkElement>('link[rel=canonical]');
+  return {
+    path: loc.pathname,
+    url: (canonical && canonical.href) || loc.href,
+    search: loc.search,
+    title: doc.title,
+    referrer: doc.referrer,
+  };
+}

@@ -1,0 +1,132 @@
+import { ulid } from './id';
+import { warn } from './log';
+
+/** A tab whose queue has not been written for this long is taken to be gone (crashed, or killed asleep). */
+const LEASE = 5 * 60e3;
+/** Bytes (as characters) the queue may hold: a couple of thousand typical events, well inside a 5 MB quota. */
+export const QUEUE_CAP = 2e6;
+
+export interface Queue {
+  /** Messages not yet acknowledged, oldest first. */
+  readonly items: string[];
+  add(message: string): void;
+  /** Forgets these messages: acknowledged, or refused for good. */
+  remove(messages: string[]): void;
+  /** Writes to storage now; `release` hands the queue to whichever tab loads next. */
+  save(release?: boolean): void;
+  /** Takes over queues left by closed tabs; returns how many messages came. */
+  adopt(): number;
+}
+
+/**
+ * The messages waiting to be delivered, kept in memory and mirrored to
+ * localStorage so they survive the page closing or crashing.
+ *
+ * Several tabs of a site share localStorage, so each page owns one key,
+ * `_cioq_<site>_<page id>`, holding the time it last wrote the key, then its
+ * messages, one JSON text per line. A page only ever sends what is in its own
+ * key, so two tabs never send the same message. When a page goes away it
+ * writes time 0 ("released"); any other tab (told by the `storage` event) or
+ * the next page load adopts released keys, and keys not written for LEASE
+ * (a crashed tab), into its own key before removing them. A page that comes
+ * back (back/forward cache) and finds its key adopted lets go of those
+ * messages.
+ */
+export function createQueue(win: Window, store: Storage | undefined, site: string, onAdopt: () => void): Queue {
+  const prefix = '_cioq_' + site + '_';
+  const own = prefix + ulid();
+  let items: string[] = [];
+  let size = 0;
+  /** What our key held after our last write: to notice a tab having adopted it since. */
+  let written = '';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const save = (release?: boolean) => {
+    clearTimeout(timer);
+    timer = undefined;
+    try {
+      if (written && store!.getItem(own) == null) remove(items.filter((m) => written.indexOf(m) >= 0));
+      const text = items.join('\n');
+      if (text) store!.setItem(own, (release ? 0 : Date.now()) + '\n' + text);
+      else store!.removeItem(own);
+      written = text;
+    } catch {
+      // Blocked or over quota: memory still holds every message, and the next write tries again.
+    }
+  };
+
+  const remove = (messages: string[]) => {
+    const gone = new Set(messages);
+    size = 0;
+    items = items.filter((m) => !gone.has(m) && (size += m.length) > 0);
+  };
+
+  const append = (messages: string[]) => {
+    let dropped = 0;
+    for (const m of messages) {
+      items.push(m);
+      size += m.length;
+    }
+    while (size > QUEUE_CAP) {
+      size -= items.shift()!.length;
+      dropped++;
+    }
+    if (dropped) warn(`queue full (${QUEUE_CAP} bytes): dropped the ${dropped} oldest messages`);
+  };
+
+  const adopt = () => {
+    const taken: string[] = [];
+    let count = 0;
+    try {
+      for (let i = store!.length; i--; ) {
+        const key = store!.key(i);
+        const value = key && key != own && key.indexOf(prefix) == 0 && store!.getItem(key);
+        if (value && Date.now() - parseInt(value) > LEASE) {
+          const messages = value.slice(value.indexOf('\n') + 1).split('\n');
+          append(messages);
+          count += messages.length;
+          taken.push(key!);
+        }
+      }
+      if (count) {
+        // Ours first, theirs after: a crash in between duplicates (the server
+        // dedupes by messageId) rather than loses.
+        save();
+        for (const key of taken) store!.removeItem(key);
+        onAdopt();
+      }
+    } catch {
+      // No storage, nothing to adopt.
+    }
+    return count;
+  };
+
+  // Several tabs loading at once would race for the same released key: a random delay spreads them out.
+  const adoptSoon = () => setTimeout(adopt, Math.random() * 500);
+  adoptSoon();
+  win.addEventListener('storage', (event) => {
+    if (event.key && event.key.indexOf(prefix) == 0 && /^0\n/.test(event.newValue || '')) adoptSoon();
+  });
+  // The heartbeat that keeps our lease while messages wait, and finds crashed tabs' queues.
+  setInterval(() => {
+    if (items.length) save();
+    adopt();
+  }, LEASE / 5);
+
+  return {
+    get items() {
+      return items;
+    },
+    add(message) {
+      append([message]);
+      // Write-behind: a burst of calls costs one write, not one per call.
+      timer = timer || setTimeout(save, 0);
+    },
+    remove(messages) {
+      remove(messages);
+      timer = timer || setTimeout(save, 0);
+    },
+    save,
+    adopt,
+  };
+}

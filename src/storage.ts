@@ -1,0 +1,90 @@
+/**
+ * The browser's storage, behind a small interface that never throws: cookies
+ * and localStorage can each be blocked (privacy settings, sandboxed iframes,
+ * a full quota), and every caller falls back to what still works.
+ */
+export interface KeyValue {
+  get(key: string): string | null;
+  /** Returns whether the value was stored. */
+  set(key: string, value: string): boolean;
+  del(key: string): void;
+}
+
+const attempt = <T>(fn: () => T, fallback: T): T => {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+};
+
+/** `localStorage`, or `undefined` where even reading the property throws. */
+export const localStore = (win: Window): Storage | undefined => attempt(() => win.localStorage, undefined);
+
+export const storageKeyValue = (store: Storage | undefined): KeyValue => ({
+  get: (key) => attempt(() => store!.getItem(key), null),
+  set: (key, value) =>
+    attempt(() => {
+      store!.setItem(key, value);
+      return true;
+    }, false),
+  del: (key) => attempt(() => store!.removeItem(key), undefined),
+});
+
+const YEAR = 31536000;
+
+/**
+ * First-party cookies, on `domain` (or, when it is empty, on the registrable
+ * domain so that subdomains share them: the broadest parent domain the
+ * browser accepts a cookie on, as public suffixes like `co.uk` are refused).
+ */
+export function cookieKeyValue(doc: Document, domain: string): KeyValue {
+  const { hostname, protocol } = doc.location || { hostname: '', protocol: '' };
+  const write = (key: string, value: string, maxAge: number, on: string) =>
+    (doc.cookie =
+      key +
+      '=' +
+      encodeURIComponent(value) +
+      ';path=/;max-age=' +
+      maxAge +
+      ';SameSite=Lax' +
+      (protocol == 'https:' ? ';Secure' : '') +
+      (on ? ';domain=' + on : ''));
+  const get = (key: string) =>
+    attempt(() => {
+      for (const pair of doc.cookie.split('; ')) {
+        const at = pair.indexOf('=');
+        if (pair.slice(0, at) == key) return decodeURIComponent(pair.slice(at + 1));
+      }
+      return null;
+    }, null);
+
+  let on: string | undefined = domain || undefined;
+  const registrable = () => {
+    if (on === undefined) {
+      on = '';
+      const labels = hostname.split('.');
+      // IP addresses and single-label hosts (localhost) take host-only cookies.
+      if (!/^[\d.]+$|:/.test(hostname))
+        for (let i = 2; i <= labels.length && !on; i++) {
+          const candidate = labels.slice(-i).join('.');
+          write('_cio_probe', '1', 9, candidate);
+          if (get('_cio_probe')) {
+            on = candidate;
+            write('_cio_probe', '', 0, candidate);
+          }
+        }
+    }
+    return on;
+  };
+
+  return {
+    get,
+    set: (key, value) =>
+      attempt(() => {
+        write(key, value, YEAR, registrable());
+        return get(key) == value;
+      }, false),
+    del: (key) => attempt(() => write(key, '', 0, registrable()), ''),
+  };
+}

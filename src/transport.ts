@@ -1,0 +1,85 @@
+/**
+ * HTTP to the ingestion endpoint. Bodies are strings, which fetch, XHR and
+ * sendBeacon all send as `text/plain;charset=UTF-8`: a "simple" request, so a
+ * cross-origin endpoint needs no CORS preflight. No credentials are sent.
+ */
+
+export interface Result {
+  /** HTTP status, 0 when no response came (network error, timeout). */
+  status: number;
+  /** Milliseconds the server asked us to wait (`Retry-After`). */
+  retryAfter?: number;
+}
+
+/** keepalive fetches and beacons may carry at most 64 KiB between them. */
+export const MAX_BODY = 64000;
+const TIMEOUT = 10e3;
+
+/** The engine's own Promise: a page that replaced `window.Promise` can't break ours. */
+const NativePromise = (async () => {})().constructor as PromiseConstructor;
+
+const waitFor = (header: string | null): number | undefined => {
+  if (header) {
+    const ms = isNaN(+header) ? Date.parse(header) - Date.now() : +header * 1e3;
+    if (ms >= 0) return ms;
+  }
+  return undefined;
+};
+
+export interface Transport {
+  post(url: string, body: string): Promise<Result>;
+  /** Hands `body` to the browser to send even as the page goes away; false if it refused. */
+  beacon(url: string, body: string): boolean;
+  /** Whether requests under way survive the page going away (keepalive fetch). */
+  readonly keepalive: boolean;
+}
+
+export function createTransport(win: Window): Transport {
+  // XHR stands in for fetch when the page has broken it: fetch that is missing,
+  // throws, or fails in a way the real one never does.
+  let useFetch = typeof win.fetch == 'function';
+
+  const xhr = (url: string, body: string) =>
+    new NativePromise<Result>((resolve) => {
+      const request = new XMLHttpRequest();
+      request.open('POST', url);
+      request.timeout = TIMEOUT;
+      request.onloadend = () =>
+        resolve({ status: request.status, retryAfter: waitFor(request.getResponseHeader('Retry-After')) });
+      request.send(body);
+    });
+
+  const post = async (url: string, body: string): Promise<Result> => {
+    if (useFetch)
+      try {
+        const response = await win.fetch(url, {
+          method: 'POST',
+          body,
+          credentials: 'omit',
+          keepalive: true,
+          signal: AbortSignal.timeout && AbortSignal.timeout(TIMEOUT),
+        });
+        if (typeof response.status == 'number')
+          return { status: response.status, retryAfter: waitFor(response.headers.get('Retry-After')) };
+      } catch (error) {
+        // The real fetch only fails with a TypeError (network) or an abort (our timeout).
+        if (/TypeError|Abort|Timeout/.test((error as Error).name)) return { status: 0 };
+      }
+    useFetch = false;
+    return xhr(url, body);
+  };
+
+  return {
+    post,
+    beacon(url, body) {
+      try {
+        return win.navigator.sendBeacon(url, body);
+      } catch {
+        return false;
+      }
+    },
+    get keepalive() {
+      return useFetch;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/** Settings read from the `<script id="cio-tracker">` attributes (SPEC §3). */
+export interface Config {
+  siteId: string;
+  /** `data-use-array-params="true"`: send arrays as arrays rather than as `{"0": …}` objects. */
+  keepArrays: boolean;
+  autoPage: boolean;
+  /** Base URL of the ingestion API, without a trailing slash. */
+  endpoint: string;
+  /** `''` for the registrable domain, worked out at run time. */
+  cookieDomain: string;
+  spa: boolean;
+  debug: boolean;
+}
+
+export interface CallOptions {
+  /** Overrides `data-use-array-params` for this call. */
+  useArrayParams?: boolean;
+}
+
+export type Traits = Record<string, unknown>;
+
+export type LifecycleEvent = 'ready' | 'sent' | 'error';
+
+/** Parsed wire messages, as handed to `sent` listeners. */
+export interface Message {
+  type: 'track' | 'page' | 'identify';
+  messageId: string;
+  timestamp: string;
+  anonymousId: string;
+  userId?: string;
+  event?: string;
+  name?: string;
+  properties?: Record<string, unknown>;
+  traits?: Traits;
+  context: Record<string, unknown>;
+}
+
+export interface DeliveryError {
+  /** HTTP status, or 0 when nothing was sent (a message too large, a network failure). */
+  status: number;
+  reason: string;
+  /** How many messages were dropped. */
+  dropped: number;
+}
+
+export type Listener = (payload?: unknown) => void;
+
+/** The `_cio` object a page calls. */
+export interface Cio {
+  track(name: string, data?: Record<string, unknown>, options?: CallOptions): void;
+  page(name?: string | Record<string, unknown>, data?: Record<string, unknown>, options?: CallOptions): void;
+  identify(idOrTraits: string | number | Traits, traits?: Traits): void;
+  sidentify(idOrTraits: string | number | Traits, traits?: Traits): void;
+  reset(): void;
+  on(event: LifecycleEvent, fn: Listener): void;
+  off(event: LifecycleEvent, fn: Listener): void;
+  /** Sends what is waiting now; resolves `true` once the queue is empty, `false` if it could not be emptied yet. */
+  flush(): Promise<boolean>;
+}
