@@ -30,7 +30,7 @@ const guard =
     try {
       return fn(...args);
     } catch (error) {
-      warn('internal error, call ignored:', error);
+      warn('call failed:', error);
       return undefined;
     }
   };
@@ -44,7 +44,7 @@ export function createApi(deps: ApiDeps): Cio {
 
   const record = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, keepArrays: boolean) => {
     if (data != null && !isObject(data)) {
-      warn(`${type}: data must be an object; got`, data, '- sending {} instead');
+      warn(type + ': data must be an object', data);
       data = undefined;
     }
     let text: string | undefined;
@@ -55,7 +55,7 @@ export function createApi(deps: ApiDeps): Cio {
     }
     const message = deps.build(type, fields, dataKey, text && text[0] == '{' ? text : '{}');
     if (bytes(message) > MAX_MESSAGE) {
-      const reason = `${type} message over 32 KB dropped`;
+      const reason = type + ': over 32 KB, dropped';
       warn(reason, fields);
       return deps.dropped(reason);
     }
@@ -78,7 +78,7 @@ export function createApi(deps: ApiDeps): Cio {
     if (typeof id != 'string' || !(id = id.trim())) {
       // No id given: traits for the person already identified, if any.
       id = identity.userId();
-      if (!id) return warn('identify: needs an id (a string or number), or an object with `id` or `email`');
+      if (!id) return warn('identify: id missing');
     }
     identity.setUser(id as string);
     record('identify', {}, 'traits', traits, true);
@@ -87,7 +87,7 @@ export function createApi(deps: ApiDeps): Cio {
   return {
     track: guard((name: string, data?: Record<string, unknown>, options?: CallOptions) => {
       if (typeof name != 'string' || !(name = name.trim()))
-        return warn('track: the event name must be a non-empty string; got', name);
+        return warn('track: name must be a non-empty string', name);
       record('track', { event: name }, 'properties', data, keep(options));
     }),
     page: guard((name?: string | Record<string, unknown>, data?: Record<string, unknown>, options?: CallOptions) => {
@@ -98,7 +98,7 @@ export function createApi(deps: ApiDeps): Cio {
         name = undefined;
       }
       if (name != null && typeof name != 'string') {
-        warn('page: the name must be a string; using the path instead of', name);
+        warn('page: name must be a string', name);
         name = undefined;
       }
       record('page', { name: (name || '').trim() || deps.pathname() }, 'properties', data, keep(options));

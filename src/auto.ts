@@ -30,7 +30,7 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     );
     const cio = init(config, win);
     const run = (command: unknown) => {
-      if (!Array.isArray(command)) return warn('push: expected an array like ["track", "name", {…}]; got', command);
+      if (!Array.isArray(command)) return warn('push: not a command', command);
       const [method, ...args] = command as Command;
       if (method == 'load') return;
       const fn = cio[method] as ((...a: unknown[]) => void) | undefined;

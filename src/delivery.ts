@@ -1,7 +1,7 @@
 import { bytes, quote } from './json';
 import { warn } from './log';
 import type { Queue } from './queue';
-import { MAX_BODY, type Transport } from './transport';
+import { MAX_BODY, NativePromise, type Transport } from './transport';
 import type { DeliveryError } from './types';
 
 /** A request goes out when this many messages wait… */
@@ -11,7 +11,6 @@ const BATCH_WAIT = 1000;
 /** Retry delays are drawn at random below min(cap, base × 2^attempt) ("full jitter"). */
 const BACKOFF_BASE = 1000;
 const BACKOFF_CAP = 60e3;
-const NativePromise = (async () => {})().constructor as PromiseConstructor;
 
 export interface DeliveryHooks {
   sent(batch: string[]): void;
@@ -121,7 +120,7 @@ export function createDelivery(
         settle(false);
       } else {
         queue.remove(batch);
-        const reason = `the endpoint refused ${batch.length} messages with HTTP ${status}; they are dropped`;
+        const reason = `HTTP ${status}: dropped ${batch.length} messages`;
         warn(reason);
         hooks.error({ status, reason, dropped: batch.length });
       }

@@ -7,7 +7,7 @@ export function createEvents() {
   let ready = false;
   return {
     on(event: LifecycleEvent, fn: Listener) {
-      if (typeof fn != 'function') return warn('on: the listener must be a function');
+      if (typeof fn != 'function') return warn('on: not a function', fn);
       (listeners[event] = listeners[event] || []).push(fn);
       // Late subscribers to `ready` are told at once, as the moment has passed.
       if (event == 'ready' && ready) fn();
@@ -24,7 +24,7 @@ export function createEvents() {
         try {
           fn(value = value || (payload && payload()));
         } catch (error) {
-          warn(`a "${event}" listener threw:`, error);
+          warn(event + ' listener threw', error);
         }
     },
   };

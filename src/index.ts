@@ -6,12 +6,10 @@ import { debugLogger, warn } from './log';
 import { messageBuilder } from './message';
 import { createQueue } from './queue';
 import { cookieKeyValue, localStore, storageKeyValue } from './storage';
-import { createTransport } from './transport';
+import { createTransport, NativePromise } from './transport';
 import type { Cio, Config } from './types';
 
 export type { CallOptions, Cio, Config, DeliveryError, LifecycleEvent, Listener, Message, Traits } from './types';
-
-const NativePromise = (async () => {})().constructor as PromiseConstructor;
 
 /**
  * Starts the SDK in `win` and returns its commands: the wiring of identity,
@@ -36,7 +34,7 @@ export function init(config: Config, win: Window = window): Cio {
     });
     deliver = delivery.add;
     flush = delivery.flush;
-  } else warn('the <script id="cio-tracker"> has no data-site-id: nothing will be sent');
+  } else warn('no data-site-id: nothing will be sent');
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'), 0);

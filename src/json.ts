@@ -15,78 +15,73 @@ const escape = (c: string) => '\\u' + ('000' + c.charCodeAt(0).toString(16)).sli
 export const quote = (s: string): string =>
   '"' + s.replace(/[\u0000-\u001f"\\\u2028\u2029]/g, escape) + '"';
 
-interface Walk {
-  keepArrays: boolean;
-  /** Objects on the path from the root, to spot cycles. */
-  parents: object[];
-  /** Characters written so far: past `limit` the walk stops early, the caller drops the result. */
-  size: number;
-  limit: number;
-}
+/** UTF-8 size of `s`, or a little over for non-ASCII text: enough to keep under a byte limit. */
+export const bytes = (s: string): number => s.length + (s.match(/[^\0-\x7f]/g) || []).length * 2;
 
 /**
  * JSON text for `value`, or `undefined` where JSON would leave it out
- * (functions, symbols, undefined). Text longer than `limit` may be cut short:
- * callers treat any result over their limit as too large.
+ * (functions, symbols, undefined). Past `limit` characters the walk stops
+ * early, so the text may be cut short: callers drop any result over their limit.
  */
-export const encode = (value: unknown, keepArrays = true, limit = Infinity): string | undefined =>
-  walk(value, { keepArrays, parents: [], size: 0, limit });
+export function encode(value: unknown, keepArrays = true, limit = Infinity): string | undefined {
+  /** Objects on the path from the root, to spot cycles. */
+  const parents: object[] = [];
+  let size = 0;
 
-function walk(value: unknown, w: Walk): string | undefined {
-  let text: string | undefined;
-  switch (typeof value) {
-    case 'string':
-      text = quote(value);
-      break;
-    case 'number':
-      text = isFinite(value) ? '' + value : 'null';
-      break;
-    case 'boolean':
-      text = '' + value;
-      break;
-    case 'bigint':
-      text = '"' + value + '"';
-      break;
-    case 'object':
-      text = value ? walkObject(value, w) : 'null';
-  }
-  if (text) w.size += text.length;
-  return text;
-}
-
-function walkObject(value: object, w: Walk): string {
-  const { parents } = w;
-  if (parents.indexOf(value) >= 0) return '"[Circular]"';
-  if (parents.length >= MAX_DEPTH) return '"[Truncated]"';
-  parents.push(value);
-  try {
-    let v: object = value;
-    if (v instanceof Error) v = { name: v.name, message: v.message };
-    else if (v instanceof Map) v = Object.fromEntries(v);
-    else if (v instanceof Set) v = Array.from(v);
-    else if (!Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON == 'function') {
-      // Dates and other objects that say how they serialise.
-      return walk((v as { toJSON(): unknown }).toJSON(), w) || 'null';
+  const walk = (value: unknown): string | undefined => {
+    let text: string | undefined;
+    switch (typeof value) {
+      case 'string':
+        text = quote(value);
+        break;
+      case 'number':
+        text = isFinite(value) ? '' + value : 'null';
+        break;
+      case 'boolean':
+        text = '' + value;
+        break;
+      case 'bigint':
+        text = '"' + value + '"';
+        break;
+      case 'object':
+        text = value ? walkObject(value) : 'null';
     }
-    const isArray = Array.isArray(v);
-    const asList = isArray && w.keepArrays;
-    const parts: string[] = [];
-    for (const key of Object.keys(v)) {
-      if (w.size > w.limit) break;
-      let item: string | undefined;
-      try {
-        item = walk((v as Record<string, unknown>)[key], w);
-      } catch {
-        // A throwing getter, toJSON or proxy trap loses that one value, not the event.
+    if (text) size += text.length;
+    return text;
+  };
+
+  const walkObject = (value: object): string => {
+    if (parents.indexOf(value) >= 0) return '"[Circular]"';
+    if (parents.length >= MAX_DEPTH) return '"[Truncated]"';
+    parents.push(value);
+    try {
+      let v: object = value;
+      if (v instanceof Error) v = { name: v.name, message: v.message };
+      else if (v instanceof Map) v = Object.fromEntries(v);
+      else if (v instanceof Set) v = Array.from(v);
+      else if (!Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON == 'function') {
+        // Dates and other objects that say how they serialise.
+        return walk((v as { toJSON(): unknown }).toJSON()) || 'null';
       }
-      if (isArray) item = item || 'null';
-      if (item) parts.push(asList ? item : quote(key) + ':' + item);
+      const isArray = Array.isArray(v);
+      const asList = isArray && keepArrays;
+      const parts: string[] = [];
+      for (const key of Object.keys(v)) {
+        if (size > limit) break;
+        let item: string | undefined;
+        try {
+          item = walk((v as Record<string, unknown>)[key]);
+        } catch {
+          // A throwing getter, toJSON or proxy trap loses that one value, not the event.
+        }
+        if (isArray) item = item || 'null';
+        if (item) parts.push(asList ? item : quote(key) + ':' + item);
+      }
+      return asList ? '[' + parts + ']' : '{' + parts + '}';
+    } finally {
+      parents.pop();
     }
-    return asList ? '[' + parts + ']' : '{' + parts + '}';
-  } finally {
-    parents.pop();
-  }
-}
+  };
 
-/** UTF-8 size of `s`, or a little over for non-ASCII text: enough to keep under a byte limit. */
-export const bytes = (s: string): number => s.length + (s.match(/[^\0-\x7f]/g) || []).length * 2;
+  return walk(value);
+}

@@ -71,7 +71,7 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
       size -= items.shift()!.length;
       dropped++;
     }
-    if (dropped) warn(`queue full (${QUEUE_CAP} bytes): dropped the ${dropped} oldest messages`);
+    if (dropped) warn('queue full: dropped oldest', dropped);
   };
 
   const adopt = () => {

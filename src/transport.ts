@@ -16,7 +16,7 @@ export const MAX_BODY = 64000;
 const TIMEOUT = 10e3;
 
 /** The engine's own Promise: a page that replaced `window.Promise` can't break ours. */
-const NativePromise = (async () => {})().constructor as PromiseConstructor;
+export const NativePromise = (async () => {})().constructor as PromiseConstructor;
 
 const waitFor = (header: string | null): number | undefined => {
   if (header) {

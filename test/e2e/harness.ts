@@ -1,0 +1,183 @@
+/**
+ * End-to-end harness: the real collector (collector/server.mjs) on a free
+ * port, the real built dist/track.js, and headless Chromium from Debian
+ * driven by playwright-core. Test pages are served on the collector's origin
+ * through Playwright routing, with the real snippet pasted in.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+// @ts-expect-error plain ESM module without types
+import { startCollector } from '../../collector/server.mjs';
+// @ts-expect-error plain ESM module without types
+import { renderSnippet } from '../../collector/snippet.mjs';
+
+export const ROOT = resolve(__dirname, '../..');
+export const SITE = 'e2e-site';
+
+export interface WireMessage {
+  type: string;
+  messageId: string;
+  timestamp: string;
+  anonymousId: string;
+  userId?: string;
+  event?: string;
+  name?: string;
+  properties?: Record<string, unknown>;
+  traits?: Record<string, unknown>;
+  context: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- wire JSON, checked field by field
+}
+
+export interface BatchRequest {
+  at: number;
+  status: number;
+  count: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  bytes: number;
+}
+
+export interface Collector {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  fault(spec: { status?: number; count?: number; retryAfter?: number | string; latencyMs?: number; drop?: boolean }): void;
+  clearFaults(): void;
+  /** Extra pages: the handler returns HTML for a URL, or undefined to fall through. */
+  setPages(handler: ((url: URL) => string | undefined) | undefined): void;
+  store: {
+    events(): WireMessage[];
+    requests(): BatchRequest[];
+    duplicates(): string[];
+    rejected(): { message: unknown; reason: string }[];
+    clear(): void;
+  };
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** The collector on a free port with a data folder of its own. */
+export async function launchCollector(): Promise<Collector & { dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cio-e2e-'));
+  const collector = await startCollector({ port: 0, dataDir, root: ROOT });
+  const close = collector.close.bind(collector);
+  return Object.assign(collector, {
+    dataDir,
+    close: async () => {
+      await close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+export interface PageOptions {
+  siteId?: string | null;
+  /** Extra data-* attributes on the loader script, e.g. `{ 'data-auto-track-page': 'false' }`. */
+  attrs?: Record<string, string>;
+  /** Script run right after the snippet, before track.js loads (stub calls). */
+  before?: string;
+  head?: string;
+  body?: string;
+  /** Use the classic Customer.io snippet, verbatim but for its src. */
+  classic?: boolean;
+  title?: string;
+}
+
+/** The classic Customer.io JavaScript snippet, pasted verbatim, `src` swapped for ours. */
+export const classicSnippet = (siteId: string, src: string) => `
+    var _cio = _cio || [];
+    (function() {
+        var a,b,c;a=function(f){return function(){_cio.push([f].
+        concat(Array.prototype.slice.call(arguments,0)))}};b=["load","identify",
+        "sidentify","track","page","on","off"];for(c=0;c<b.length;c++){_cio[b[c]]=a(b[c])};
+        var t = document.createElement('script'),
+            s = document.getElementsByTagName('script')[0];
+        t.async = true;
+        t.id    = 'cio-tracker';
+        t.setAttribute('data-site-id', '${siteId}');
+        t.setAttribute('data-use-array-params', 'true');
+        t.setAttribute('data-use-in-app', 'true');
+        t.src = '${src}';
+        s.parentNode.insertBefore(t, s);
+    })();`;
+
+export function pageHtml(opts: PageOptions = {}): string {
+  const siteId = opts.siteId === undefined ? SITE : opts.siteId;
+  const snippet = opts.classic
+    ? classicSnippet(siteId || '', '/track.js')
+    : renderSnippet({ siteId: siteId || '', src: '/track.js', attrs: opts.attrs || {} });
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${opts.title || 'e2e page'}</title>
+<script>${snippet}</script>${opts.before ? `<script>${opts.before}</script>` : ''}${opts.head || ''}</head>
+<body>${opts.body || '<h1>e2e</h1>'}</body></html>`;
+}
+
+/**
+ * Has the collector serve `html(url)` for every page under `/t/`, on its own
+ * origin (so cookies, storage and the default endpoint are the collector's).
+ * Served by the collector itself rather than Playwright routing, so that
+ * requests from closing pages (keepalive, beacons) are not intercepted.
+ */
+export function servePages(collector: Collector, html: (url: URL) => string): void {
+  collector.setPages((url: URL) => (url.pathname.startsWith('/t/') ? html(url) : undefined));
+}
+
+/** Polls `fn` until it returns a truthy value; a busy machine makes this slower, never flaky. */
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout = 30_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Waits until the collector holds at least `count` messages matching `match`. */
+export function waitForEvents(
+  collector: Collector,
+  count: number,
+  match: (m: WireMessage) => boolean = () => true,
+  timeout?: number,
+): Promise<WireMessage[]> {
+  return waitFor(
+    () => {
+      const found = collector.store.events().filter(match);
+      return found.length >= count ? found : undefined;
+    },
+    `${count} matching events at the collector`,
+    timeout,
+  );
+}
+
+/** Everything that would tell a site owner we broke their page: uncaught errors and console.error. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push('console.error: ' + m.text());
+  });
+  return errors;
+}
+
+/** Ids of the stored messages, with how many times each id was stored (must be 1). */
+export function countIds(messages: WireMessage[]): Map<string, number> {
+  const ids = new Map<string, number>();
+  for (const m of messages) ids.set(m.messageId, (ids.get(m.messageId) || 0) + 1);
+  return ids;
+}
