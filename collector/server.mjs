@@ -93,7 +93,7 @@ const mediaType = (req) => (req.headers['content-type'] || '').split(';')[0].tri
  * @param {string} [opts.dataDir] where events.ndjson lives; defaults to <root>/.cio-data
  * @param {boolean | ((line: string) => void)} [opts.log=false] true logs one line per batch to the console
  * @returns {Promise<{ url: string, port: number, close(): Promise<void>, store: ReturnType<typeof createStore>,
- *   fault(spec: object): object[], clearFaults(): void }>}
+ *   fault(spec: object): object[], clearFaults(): void, setPages(handler?: (url: URL) => string | undefined): void }>}
  *   rejects with the listen error (code EADDRINUSE when the port is taken)
  */
 export async function startCollector({ port = 8080, host = '127.0.0.1', root = REPO_ROOT, dataDir = join(root, '.cio-data'), log = false } = {}) {
@@ -103,6 +103,7 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
   const say = typeof log === 'function' ? log : log ? (line) => console.log(line) : () => {};
   const distDir = resolve(root, 'dist');
   const snippetDir = resolve(root, 'snippet');
+  let pages; // extra pages set by setPages(): (url) => html | undefined
   const streams = new Set(); // open /api/stream responses
   const timers = new Set(); // latency faults in progress
 
@@ -147,7 +148,7 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
       rejected: 0,
       bytes,
       beacon,
-      writeKey: parsed?.ok ? parsed.body.writeKey : undefined,
+      ...(parsed?.ok && { writeKey: parsed.body.writeKey }),
     };
 
     const fault = faults.take();
@@ -270,7 +271,8 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
   const BUILD_HINT = ' Run `npm run build` to build it.';
 
   async function route(req, res) {
-    const { pathname } = new URL(req.url, 'http://collector');
+    const url = new URL(req.url, `http://${req.headers.host || 'collector'}`);
+    const { pathname } = url;
     const method = req.method === 'HEAD' ? 'GET' : req.method; // Node leaves out the body of HEAD answers
 
     if (pathname === '/v1/batch') {
@@ -293,6 +295,8 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
     if (pathname.startsWith('/dist/')) return serveFile(res, distDir, pathname.slice('/dist/'.length), BUILD_HINT);
     if (pathname.startsWith('/snippet/')) return serveFile(res, snippetDir, pathname.slice('/snippet/'.length), BUILD_HINT);
     if (pathname.startsWith('/assets/')) return serveFile(res, PUBLIC_DIR, pathname.slice('/assets/'.length));
+    const extra = pages?.(url);
+    if (typeof extra === 'string') return send(res, 200, extra, { 'Content-Type': MIME_TYPES['.html'] });
     if (pathname === '/live') return serveFile(res, PUBLIC_DIR, 'live.html');
     if (pathname === '/favicon.ico') return send(res, 204, '');
     if (Object.hasOwn(DEMO_PAGES, pathname)) return serveDemoPage(res, DEMO_PAGES[pathname]);
@@ -318,6 +322,7 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
   const actualPort = server.address().port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
+  let closing = null;
   return {
     url: `http://${urlHost}:${actualPort}`,
     port: actualPort,
@@ -325,14 +330,25 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
     /** Queues a fault for the next batch requests (see POST /admin/faults); returns the pending faults. */
     fault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
+    /**
+     * Serves extra pages on the collector's own origin (for browser tests):
+     * `handler(url)` returns the HTML of a GET request, or undefined to fall
+     * through to the demo site. The API, dist/ and snippet/ routes come first.
+     * Pass undefined to remove it.
+     */
+    setPages(handler) {
+      pages = handler;
+    },
+    /** Stops the server; calling it again returns the same promise. */
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      for (const stream of streams) stream.end();
-      return new Promise((done, fail) => {
+      closing ??= new Promise((done, fail) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        for (const stream of streams) stream.end();
         server.close((error) => (error ? fail(error) : done()));
         server.closeAllConnections(); // keep-alive sockets would otherwise hold close() open
       });
+      return closing;
     },
   };
 }

@@ -84,7 +84,7 @@ export function createDelivery(
     for (const message of queue.items) {
       if (inflight && inflight.has(message)) continue;
       size += bytes(message) + 1;
-      if (size > MAX_BODY) break;
+      if (size > MAX_BODY && batch.length) break;
       batch.push(message);
     }
     return batch;

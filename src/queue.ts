@@ -82,7 +82,8 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
         const key = store!.key(i);
         const value = key && key != own && key.indexOf(prefix) == 0 && store!.getItem(key);
         if (value && Date.now() - parseInt(value) > LEASE) {
-          const messages = value.slice(value.indexOf('\n') + 1).split('\n');
+          // Only lines that can be messages: storage is the page's too, and may hold anything.
+          const messages = value.split('\n').filter((line) => line[0] == '{');
           append(messages);
           count += messages.length;
           taken.push(key!);

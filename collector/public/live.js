@@ -32,8 +32,8 @@
     if (entry.kind === 'request') {
       type.appendChild(el('span', 'badge bad', entry.request.status ? 'HTTP ' + entry.request.status : 'dropped'));
       summary.appendChild(type);
-      summary.appendChild(el('span', 'cell name', 'batch of ' + entry.request.count + (entry.request.fault ? ' (fault)' : '')));
-      summary.appendChild(el('span', 'cell wide', entry.request.writeKey || ''));
+      var from = entry.request.writeKey ? ' from ' + entry.request.writeKey : '';
+      summary.appendChild(el('span', 'cell name span', 'batch of ' + entry.request.count + from + (entry.request.fault ? ' (injected fault)' : '')));
     } else {
       type.appendChild(el('span', 'badge type-' + message.type, message.type == null ? '?' : message.type));
       if (entry.kind !== 'accepted') type.appendChild(el('span', 'badge ' + entry.kind, entry.kind));
@@ -45,8 +45,9 @@
       summary.appendChild(el('span', 'cell mono', message.messageId == null ? '' : message.messageId));
       summary.appendChild(el('span', 'cell mono', message.timestamp == null ? '' : message.timestamp));
     }
+    // The reason stays visible on the collapsed row: it is why the row is marked.
+    if (entry.reason) summary.appendChild(el('span', 'reason', entry.reason));
     details.appendChild(summary);
-    if (entry.reason) details.appendChild(el('p', 'reason', entry.reason));
     details.appendChild(el('pre', 'payload', JSON.stringify(entry.kind === 'request' ? entry.request : message, null, 2)));
     details.title = 'received ' + entry.receivedAt;
     return details;
