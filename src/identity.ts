@@ -15,21 +15,25 @@ export interface Identity {
 
 /**
  * Who the visitor is, kept in every store that works (cookies first, then
- * localStorage) and in memory for when none does. Read on every call rather
- * than cached, so that an identify or reset in another tab is seen here too.
+ * localStorage), or in memory when none does. Read from the stores on every
+ * call rather than cached, so that an identify or reset in another tab is
+ * seen here too.
  */
 export function createIdentity(stores: KeyValue[]): Identity {
   const memory: Record<string, string | undefined> = {};
+  /** Whether a store took the last write: then memory is no authority, the stores are. */
+  let stored = false;
   const read = (key: string) => {
     for (const store of stores) {
       const value = store.get(key);
-      if (value) return (memory[key] = value);
+      if (value) return value;
     }
-    return memory[key];
+    return stored ? undefined : memory[key];
   };
   const write = (key: string, value: string) => {
     memory[key] = value;
-    for (const store of stores) store.set(key, value);
+    stored = false;
+    for (const store of stores) stored = store.set(key, value) || stored;
   };
   const anonymousId = () => read(ANONYMOUS) || (write(ANONYMOUS, ulid()), memory[ANONYMOUS]!);
 

@@ -1,0 +1,270 @@
+/**
+ * Reliable delivery, end to end (SPEC §7), part 1: batching, retries, faults,
+ * offline and body limits. Real headless Chromium, the real dist/track.js
+ * through the real snippet, the real collector with injected faults.
+ * Part 2 (page close, navigation, reload, several tabs, blocked storage) is
+ * delivery-lifecycle.test.ts.
+ *
+ * Every test checks at the collector, by messageId, that each message the
+ * page recorded was stored exactly once and nothing else was, and prints one
+ * line: sent / stored / duplicates received / requests / seconds.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, launchCollector, waitFor, type Collector } from './harness';
+import { Scenario, serveScenarioPages } from './delivery-helpers';
+import type { PageOptions } from './harness';
+
+let browser: Browser;
+let collector: Collector;
+let current: Scenario | undefined;
+
+beforeAll(async () => {
+  [browser, collector] = await Promise.all([launchBrowser(), launchCollector()]);
+  serveScenarioPages(collector);
+});
+
+afterEach(async () => {
+  collector.clearFaults();
+  await current?.close();
+  current = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await collector?.close();
+});
+
+async function scenario(name: string, options?: PageOptions): Promise<Scenario> {
+  current = new Scenario(collector, name, options);
+  return current.start(browser);
+}
+
+/** Tracks a marker and waits for everything, so that a late duplicate would have come before the checks. */
+async function settle(s: Scenario, page: Parameters<Scenario['track']>[0], timeout = 30_000) {
+  await s.waitAll(timeout);
+  await s.track(page, 'marker', 0, 1);
+  await s.waitAll(timeout);
+}
+
+const statuses = (s: Scenario) => s.requests().map((r) => r.status);
+
+describe('batching', () => {
+  it('100 rapid tracks arrive exactly once in at most 10 requests', async () => {
+    const s = await scenario('1a 100 rapid tracks');
+    const page = await s.open('p');
+    s.t0 = Date.now();
+    await s.track(page, 'r', 0, 100);
+    await s.waitAll();
+    const requests = s.requests().length;
+    await settle(s, page);
+
+    s.assertExactlyOnce();
+    expect(s.duplicatesReceived()).toEqual([]);
+    expect(requests).toBeLessThanOrEqual(10);
+    expect(s.requests().every((r) => r.status === 200)).toBe(true);
+    expect(s.pageErrors()).toEqual([]);
+    s.report(`${requests} requests before the marker`);
+  });
+
+  it('1,000 rapid tracks: 1,000 of 1,000, no duplicates, at most 50 requests, within 15 s', async () => {
+    const s = await scenario('1b 1000 rapid tracks');
+    const page = await s.open('p');
+    s.t0 = Date.now();
+    await s.track(page, 'r', 0, 1000);
+    await s.waitAll(15_000);
+    const seconds = s.seconds();
+    const requests = s.requests().length;
+    await settle(s, page);
+
+    s.assertExactlyOnce();
+    expect(s.stored().filter((m) => m.event?.startsWith('r-'))).toHaveLength(1000);
+    expect(s.duplicatesReceived()).toEqual([]);
+    expect(requests).toBeLessThanOrEqual(50);
+    expect(seconds).toBeLessThan(15);
+    expect(s.pageErrors()).toEqual([]);
+    s.report(`1,000 in ${seconds.toFixed(2)} s, ${requests} requests before the marker`);
+  });
+});
+
+describe('retries', () => {
+  it('503 for the first 3 requests: all arrive later with the same messageIds, none stored twice', async () => {
+    collector.fault({ status: 503, count: 3 });
+    const s = await scenario('2 503 x3');
+    const page = await s.open('p');
+    s.t0 = Date.now();
+    await s.track(page, 'r', 0, 30);
+    await settle(s, page, 60_000);
+
+    expect(statuses(s).slice(0, 3)).toEqual([503, 503, 503]);
+    // The refused messages went again, under the messageIds they were made with.
+    expect(s.retried()).toEqual(expect.arrayContaining([s.pageEvent('p')]));
+    s.assertExactlyOnce();
+    expect(s.duplicatesReceived()).toEqual([]);
+    expect(s.pageErrors()).toEqual([]);
+    s.report(`statuses ${statuses(s).join(',')}`);
+  });
+
+  it('429 with Retry-After: 1 is retried after 1 s, each time, and everything arrives', async () => {
+    collector.fault({ status: 429, retryAfter: 1, count: 3 });
+    const s = await scenario('3 429 Retry-After 1');
+    const page = await s.open('p');
+    s.t0 = Date.now();
+    await s.track(page, 'r', 0, 25);
+    await settle(s, page, 60_000);
+
+    const requests = s.requests();
+    expect(requests.slice(0, 4).map((r) => r.status)).toEqual([429, 429, 429, 200]);
+    const gaps = requests.slice(1, 4).map((r, i) => r.at - requests[i].at);
+    // `at` is when the collector got each request; the SDK waits the 1 s after reading the answer.
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(950);
+      expect(gap).toBeLessThan(5000);
+    }
+    s.assertExactlyOnce();
+    expect(s.duplicatesReceived()).toEqual([]);
+    expect(s.pageErrors()).toEqual([]);
+    s.report(`gaps after 429: ${gaps.map((g) => g + ' ms').join(', ')}`);
+  });
+
+  it('a 400 drops that batch with a console warning; later events are still delivered', async () => {
+    const s = await scenario('4 400 drops the batch');
+    const page = await s.open('p');
+    await page.evaluate(() => {
+      (window as any).__errors = [];
+      (window as any)._cio.on('error', (e: unknown) => (window as any).__errors.push(e));
+    });
+    await s.waitAll(); // the page event, before the fault
+    collector.fault({ status: 400, count: 1 });
+    s.t0 = Date.now();
+    // Not expected to arrive: refused for good.
+    await page.evaluate(() => {
+      for (let i = 0; i < 5; i++) (window as any)._cio.track(`doomed-${i}`);
+    });
+    await waitFor(() => s.requests().some((r) => r.status === 400), 'the 400');
+    await waitFor(() => s.warnings.some((w) => /\[cio-track\].*400/.test(w)), 'a [cio-track] warning about the 400');
+    await s.track(page, 'after', 0, 10);
+    await settle(s, page);
+
+    expect(s.stored().filter((m) => m.event?.startsWith('doomed-'))).toEqual([]);
+    // Dropped, not retried: the doomed messages went out once.
+    expect(s.attempts.filter((a) => a.messages.some((m) => m.name.startsWith('doomed-')))).toHaveLength(1);
+    expect(await page.evaluate(() => (window as any).__errors)).toEqual([
+      expect.objectContaining({ status: 400, dropped: 5 }),
+    ]);
+    s.assertExactlyOnce();
+    expect(s.duplicatesReceived()).toEqual([]);
+    expect(s.pageErrors()).toEqual([]);
+    s.report(`5 dropped by the 400, warning: ${s.warnings.find((w) => /400/.test(w))}`);
+  });
+
+  it('connection dropped mid-request (twice): retried, everything stored exactly once', async () => {
+    collector.fault({ drop: true, count: 2 });
+    const s = await scenario('5a connection dropped');
+    const page = await s.open('p');
+    s.t0 = Date.now();
+    await s.track(page, 'r', 0, 25);
+    await settle(s, page, 60_000);
+
+    expect(statuses(s).slice(0, 3)).toEqual([0, 0, 200]);
+    s.assertExactlyOnce();
+    expect(s.pageErrors()).toEqual([]);
+    s.report(`statuses ${statuses(s).join(',')}`);
+  });
+
+  it('connection dropped after 1.5 s of latency: retried, everything stored exactly once', async () => {
+    collector.fault({ drop: true, latencyMs: 1500, count: 1 });
+    const s = await scenario('5b slow then dropped');
+    const page = await s.open('p');
+    s.t0 = Date.now();
+    await s.track(page, 'r', 0, 25);
+    await waitFor(() => s.attempts.length >= 1, 'the first request to go out');
+    // Tracked while the first request hangs: they queue behind it.
+    await s.track(page, 'later', 0, 10);
+    await settle(s, page, 60_000);
+
+    expect(statuses(s)[0]).toBe(0);
+    s.assertExactlyOnce();
+    expect(s.pageErrors()).toEqual([]);
+    s.report(`statuses ${statuses(s).join(',')}`);
+  });
+
+  it('a slow (3 s) answer: no retry, messages tracked meanwhile wait for it, one request at a time', async () => {
+    collector.fault({ latencyMs: 3000, count: 1 });
+    const s = await scenario('5c slow answer');
+    const page = await s.open('p');
+    s.t0 = Date.now();
+    await s.track(page, 'r', 0, 25);
+    await waitFor(() => s.attempts.length >= 1, 'the first request to go out');
+    await s.track(page, 'during', 0, 30);
+    await settle(s, page, 60_000);
+
+    const [first, second] = s.attempts;
+    expect(second.at - first.at).toBeGreaterThanOrEqual(2900);
+    expect(s.retried()).toEqual([]);
+    s.assertExactlyOnce();
+    expect(s.duplicatesReceived()).toEqual([]);
+    expect(s.pageErrors()).toEqual([]);
+    s.report(`second request ${second.at - first.at} ms after the first`);
+  });
+});
+
+describe('offline', () => {
+  it('sends nothing while offline (no request even attempted), then everything once back online', async () => {
+    const s = await scenario('6 offline then online');
+    const page = await s.open('p');
+    await s.waitAll(); // the page event, while online
+    const requestsBefore = s.requests().length;
+    const failed: string[] = [];
+    s.context.on('requestfailed', (r) => r.url().endsWith('/v1/batch') && failed.push(r.failure()?.errorText ?? '?'));
+
+    await s.context.setOffline(true);
+    await waitFor(() => page.evaluate(() => navigator.onLine === false), 'navigator.onLine === false');
+    s.t0 = Date.now();
+    await s.track(page, 'off', 0, 30);
+    // Markers that the SDK had its chance to send: the 30 are persisted, and a flush answers "not empty".
+    await waitFor(async () => (await s.storedQueue(page)).flatMap((q) => q.names).length === 30, 'the 30 persisted');
+    expect(await page.evaluate(() => (window as any)._cio.flush())).toBe(false);
+    await page.evaluate(() => 0); // one more round trip for any request event to reach us
+    const online = Date.now();
+    expect(s.attempts.filter((a) => a.messages.some((m) => m.name.startsWith('off-')))).toEqual([]);
+    expect(failed).toEqual([]);
+    expect(s.requests().length).toBe(requestsBefore);
+
+    await s.context.setOffline(false);
+    await settle(s, page);
+
+    s.assertExactlyOnce();
+    expect(s.duplicatesReceived()).toEqual([]);
+    expect(failed).toEqual([]);
+    expect(s.pageErrors()).toEqual([]);
+    const lag = (Math.max(...s.stored().filter((m) => m.event?.startsWith('off-')).map((m) => Date.parse((m as any).receivedAt))) - online) / 1000;
+    s.report(`the 30 arrived ${lag.toFixed(2)} s after going online`);
+  });
+});
+
+describe('limits', () => {
+  it('no request over 500 KB; a 40 KB event is dropped with a warning while the next one arrives', async () => {
+    const s = await scenario('12 body limits');
+    const page = await s.open('p');
+    s.t0 = Date.now();
+    // ~12 KB each: ~480 KB in all, more than one request may carry.
+    await s.track(page, 'big', 0, 40, { pad: 'x'.repeat(12_000) });
+    // Just under the 32 KB message limit: delivered.
+    await s.track(page, 'edge', 0, 1, { pad: 'y'.repeat(31_000) });
+    await page.evaluate(() => (window as any)._cio.track('huge-0', { pad: 'z'.repeat(40_000) }));
+    await s.track(page, 'next', 0, 1);
+    await waitFor(() => s.warnings.some((w) => /\[cio-track\].*32 KB/.test(w)), 'a [cio-track] warning about the 40 KB event');
+    await settle(s, page);
+
+    expect(s.stored().filter((m) => m.event === 'huge-0')).toEqual([]);
+    expect(s.attempts.flatMap((a) => a.messages).filter((m) => m.name === 'huge-0')).toEqual([]);
+    const sizes = s.requests().map((r) => r.bytes);
+    for (const bytes of sizes) expect(bytes).toBeLessThanOrEqual(500 * 1024);
+    expect(statuses(s).every((status) => status === 200)).toBe(true);
+    s.assertExactlyOnce();
+    expect(s.duplicatesReceived()).toEqual([]);
+    expect(s.pageErrors()).toEqual([]);
+    s.report(`largest request ${Math.max(...sizes)} B, ${sizes.length} requests`);
+  });
+});

@@ -1,0 +1,312 @@
+/**
+ * Core SDK behaviour end to end (2/2): how the script gets loaded (slowly,
+ * by the classic Customer.io snippet, twice, without a site id), an endpoint
+ * on another origin with single-page-app tracking and debug logging, and the
+ * lifecycle events and flush(). Set-up and expectations: sdk-helpers.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { launchCollector, pageHtml, SITE, servePages, waitFor } from './harness';
+import {
+  byAnon,
+  expectCallTimes,
+  expectedContext,
+  expectedMessage,
+  ISO_RE,
+  label,
+  underPath,
+  useSuite,
+  type Stored,
+} from './sdk-helpers';
+
+const suite = useSuite();
+/** A stored message as the page saw it (the collector adds receivedAt). */
+const wire = ({ receivedAt: _receivedAt, ...message }: Stored) => message; // eslint-disable-line @typescript-eslint/no-unused-vars
+
+describe('loading', () => {
+  it('a call made on the stub while track.js is still downloading is sent once it loads', async () => {
+    const t0 = Date.now();
+    const url = suite.serve('slow', pageHtml(), 'p');
+    const tab = await suite.newTab(await suite.newContext());
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let requested!: () => void;
+    const scriptRequested = new Promise<void>((resolve) => (requested = resolve));
+    await tab.page.route('**/track.js', async (route) => {
+      requested();
+      await gate;
+      await route.continue();
+    });
+    // DOMContentLoaded does not wait for the async script.
+    await tab.page.goto(url, { waitUntil: 'domcontentloaded' });
+    await scriptRequested;
+    const state = await tab.page.evaluate(() => {
+      const cio = (window as any)._cio;
+      const stub = !cio.version && Array.isArray(cio);
+      cio.track('early', { x: [1, 2] });
+      cio.identify('u-slow');
+      return { stub, queued: cio.length };
+    });
+    expect(state).toEqual({ stub: true, queued: 2 });
+    release();
+
+    const got = await suite.wait(3, underPath('/t/slow/'));
+    const anon = got[0].anonymousId;
+    const ctx = expectedContext(url);
+    expect(got).toStrictEqual([
+      expectedMessage({ type: 'track', event: 'early', anonymousId: anon, properties: { x: [1, 2] } }, ctx),
+      expectedMessage({ type: 'identify', anonymousId: anon, userId: 'u-slow', traits: {} }, ctx),
+      expectedMessage({ type: 'page', name: '/t/slow/p', anonymousId: anon, userId: 'u-slow', properties: {} }, ctx),
+    ]);
+    expectCallTimes(got, t0);
+    suite.expectClean([tab], got);
+  });
+
+  it('the classic Customer.io snippet, verbatim but for its src: stub calls replayed, auto page, track after load', async () => {
+    const t0 = Date.now();
+    const url = suite.serve(
+      'classic',
+      pageHtml({
+        classic: true,
+        title: 'Classic',
+        before: `
+          window.__stubbed = Array.isArray(_cio) && !_cio.version;
+          _cio.identify({ id: 'c-1', email: 'c@example.com', created_at: 1690000000 });
+          _cio.track('classic_early', { sizes: [40, 41] });
+          _cio.page('Landing');`,
+      }),
+      'home?utm_campaign=launch',
+    );
+    const tab = await suite.newTab(await suite.newContext());
+    await tab.page.goto(url);
+    expect(await tab.page.evaluate(() => (window as any).__stubbed)).toBe(true);
+    await suite.sdkLoaded(tab.page);
+    await tab.page.evaluate(() => {
+      (window as any)._cio.track('classic_after', { ok: true });
+      (window as any)._cio.push(['track', 'classic_pushed']);
+    });
+
+    const got = await suite.wait(6, underPath('/t/classic/'));
+    const anon = got[0].anonymousId;
+    const ctx = expectedContext(url, { title: 'Classic', campaign: { name: 'launch' } });
+    const user = { anonymousId: anon, userId: 'c-1' };
+    expect(got).toStrictEqual([
+      expectedMessage({ type: 'identify', ...user, traits: { email: 'c@example.com', created_at: 1690000000 } }, ctx),
+      // The classic snippet sets data-use-array-params="true".
+      expectedMessage({ type: 'track', event: 'classic_early', ...user, properties: { sizes: [40, 41] } }, ctx),
+      expectedMessage({ type: 'page', name: 'Landing', ...user, properties: {} }, ctx),
+      expectedMessage({ type: 'page', name: '/t/classic/home', ...user, properties: { utm_campaign: 'launch' } }, ctx),
+      expectedMessage({ type: 'track', event: 'classic_after', ...user, properties: { ok: true } }, ctx),
+      expectedMessage({ type: 'track', event: 'classic_pushed', ...user, properties: {} }, ctx),
+    ]);
+    expectCallTimes(got, t0);
+    suite.expectClean([tab], got);
+  });
+
+  it('track.js loaded twice (a second <script> and a later injected one) changes nothing', async () => {
+    const url = suite.serve('twice', pageHtml({ body: '<h1>twice</h1><script src="/track.js"></script>' }), 'p');
+    const tab = await suite.newTab(await suite.newContext());
+    await tab.page.goto(url);
+    await suite.sdkLoaded(tab.page);
+    const sameObject = await tab.page.evaluate(
+      () =>
+        new Promise<boolean>((resolve, reject) => {
+          const first = (window as any)._cio;
+          const script = document.createElement('script');
+          script.src = '/track.js';
+          script.onload = () => resolve((window as any)._cio === first && !!first.version);
+          script.onerror = reject;
+          document.head.appendChild(script);
+        }),
+    );
+    expect(sameObject).toBe(true);
+    // After both extra copies ran: a further page event from them would have left before these.
+    await tab.page.evaluate(() => {
+      (window as any)._cio.track('after_twice', { n: 1 });
+      (window as any)._cio.push(['track', 'pushed_twice']);
+    });
+    const got = await suite.wait(3, underPath('/t/twice/'));
+    const all = suite.events(byAnon(got[0].anonymousId));
+    expect(all.map(label)).toEqual(['page:/t/twice/p', 'track:after_twice', 'track:pushed_twice']);
+    expect(all.filter((m) => m.type == 'page')).toHaveLength(1);
+    // No message was sent twice: every request body held distinct, new messages.
+    await waitFor(() => tab.batches.length >= 1, 'batch requests seen by the page');
+    const sentIds = tab.batches.flatMap((b) => JSON.parse(b.body).batch.map((m: Stored) => m.messageId));
+    expect(new Set(sentIds).size).toBe(sentIds.length);
+    expect(tab.warnings).toEqual([]);
+    suite.expectClean([tab], all);
+  });
+
+  it('missing data-site-id: exactly one console warning, nothing sent, nothing throws', async () => {
+    const url = suite.serve('nosite', pageHtml({ siteId: null, before: `_cio.track('queued_no_site');` }), 'p');
+    const context = await suite.newContext();
+    const tab = await suite.newTab(context);
+    const requestsBefore = suite.collector.store.requests().length;
+    await tab.page.goto(url);
+    await suite.sdkLoaded(tab.page);
+    const outcome = await tab.page.evaluate(async () => {
+      const cio = (window as any)._cio;
+      try {
+        cio.track('no_site', { a: 1 });
+        cio.page('NoSite');
+        cio.identify('u-nosite', { x: 1 });
+        cio.push(['track', 'pushed_no_site']);
+        const flushed = await cio.flush();
+        return { threw: false, flushed: typeof flushed };
+      } catch (error) {
+        return { threw: true, error: String(error) };
+      }
+    });
+    expect(outcome).toEqual({ threw: false, flushed: 'boolean' });
+
+    // A page of a configured site, loaded after all those calls, in the same browser:
+    // once its page event has arrived, anything the first page sent would have too.
+    const markerUrl = suite.serve('nosite-marker', pageHtml(), 'p');
+    const marker = await suite.newTab(context);
+    await marker.page.goto(markerUrl);
+    const [markerEvent] = await suite.wait(1, underPath('/t/nosite-marker/'));
+
+    expect(suite.events(underPath('/t/nosite/'))).toEqual([]);
+    expect(tab.batches).toEqual([]);
+    const since = suite.collector.store.requests().slice(requestsBefore) as { writeKey?: string; status: number }[];
+    expect(since.every((r) => r.writeKey == SITE && r.status == 200)).toBe(true);
+    expect(tab.warnings).toEqual([expect.stringMatching(/^\[cio-track\] .*data-site-id/)]);
+    suite.expectClean([tab, marker], [markerEvent]);
+  });
+});
+
+describe('configuration', () => {
+  it('data-endpoint on another origin, data-auto-track-spa="true" and data-debug="true"', async () => {
+    const t0 = Date.now();
+    // The page and track.js come from a second collector (another origin); events go to the suite's collector.
+    const site = await launchCollector();
+    try {
+      const endpoint = suite.collector.url;
+      servePages(site, () =>
+        pageHtml({ attrs: { 'data-endpoint': endpoint, 'data-auto-track-spa': 'true', 'data-debug': 'true' } }),
+      );
+      const url = `${site.url}/t/spa/start?from=ad`;
+      const tab = await suite.newTab(await suite.newContext());
+      await tab.page.goto(url);
+      await suite.sdkLoaded(tab.page);
+      const [start] = await suite.wait(1, (m) => underPath('/t/spa/')(m) && m.context.page.url.startsWith(site.url));
+      const anon = start.anonymousId;
+
+      const go = (fn: () => void) => tab.page.evaluate(fn);
+      await go(() => history.pushState({}, '', '/t/spa/next')); // new path
+      await go(() => history.pushState({}, '', '/t/spa/next?tab=2&tab=3')); // query change
+      await go(() => {
+        location.hash = 'section'; // hash only: no page event
+      });
+      await go(() => history.pushState({}, '', '/t/spa/next?tab=2&tab=3#other')); // hash only
+      await go(() => history.replaceState({}, '', '/t/spa/replaced')); // replaceState: new path
+      // popstate back to /t/spa/next?tab=2&tab=3#section: a path and query change.
+      await tab.page.evaluate(
+        () =>
+          new Promise<void>((resolve) => {
+            addEventListener('popstate', () => resolve(), { once: true });
+            history.back();
+          }),
+      );
+      await tab.page.evaluate(() => (window as any)._cio.track('spa_done'));
+
+      const got = await suite.wait(6, byAnon(anon));
+      const tabs = { tab: ['2', '3'] };
+      const at = (path: string) => expectedContext(site.url + path);
+      expect(got).toStrictEqual([
+        expectedMessage({ type: 'page', name: '/t/spa/start', anonymousId: anon, properties: { from: 'ad' } }, at('/t/spa/start?from=ad')),
+        expectedMessage({ type: 'page', name: '/t/spa/next', anonymousId: anon, properties: {} }, at('/t/spa/next')),
+        expectedMessage({ type: 'page', name: '/t/spa/next', anonymousId: anon, properties: tabs }, at('/t/spa/next?tab=2&tab=3')),
+        expectedMessage({ type: 'page', name: '/t/spa/replaced', anonymousId: anon, properties: {} }, at('/t/spa/replaced')),
+        expectedMessage({ type: 'page', name: '/t/spa/next', anonymousId: anon, properties: tabs }, at('/t/spa/next?tab=2&tab=3#section')),
+        expectedMessage({ type: 'track', event: 'spa_done', anonymousId: anon, properties: {} }, at('/t/spa/next?tab=2&tab=3#section')),
+      ]);
+      expectCallTimes(got, t0);
+
+      // Nothing went to the page's own origin; every request was a simple, credential-less POST.
+      expect(site.store.requests()).toEqual([]);
+      expect(site.store.events()).toEqual([]);
+      await waitFor(
+        () => tab.batches.flatMap((b) => JSON.parse(b.body).batch).length >= 6,
+        'the page to have seen its 6 messages posted',
+      );
+      for (const b of tab.batches) {
+        expect(b.url).toBe(endpoint + '/v1/batch');
+        expect(b.method).toBe('POST');
+        expect(b.headers['content-type']).toBe('text/plain;charset=UTF-8');
+        expect(b.headers.cookie).toBeUndefined();
+        const body = JSON.parse(b.body);
+        expect(Object.keys(body)).toEqual(['writeKey', 'sentAt', 'batch']);
+        expect(body).toMatchObject({ writeKey: SITE, sentAt: expect.stringMatching(ISO_RE) });
+      }
+      expect(tab.batches.flatMap((b) => JSON.parse(b.body).batch.map((m: Stored) => m.messageId))).toEqual(
+        got.map((m) => m.messageId),
+      );
+
+      // data-debug: each call and each request is logged.
+      const logs = tab.logs.filter((l) => l.startsWith('[cio-track]'));
+      expect(logs.some((l) => l.startsWith('[cio-track] track') && l.includes('spa_done'))).toBe(true);
+      expect(logs.some((l) => l.startsWith('[cio-track] page') && l.includes('/t/spa/replaced'))).toBe(true);
+      expect(logs.some((l) => l.startsWith(`[cio-track] POST ${endpoint}/v1/batch`))).toBe(true);
+      expect(logs.some((l) => /^\[cio-track\] \S+ 200$/.test(l))).toBe(true);
+      expect(tab.warnings).toEqual([]);
+      suite.expectClean([tab], got);
+    } finally {
+      await site.close();
+    }
+  });
+});
+
+describe('lifecycle', () => {
+  it("on('ready') and on('sent') get the delivered batches, flush() resolves true after delivery, off() unsubscribes", async () => {
+    const url = suite.serve(
+      'lifecycle',
+      pageHtml({
+        before: `
+          window.__ready = 0; window.__sent = [];
+          window.__onSent = function (batch) { window.__sent.push(batch); };
+          _cio.on('ready', function () { window.__ready++; window.__readyLoaded = !!_cio.version; });
+          _cio.on('sent', window.__onSent);`,
+      }),
+      'p?x=1',
+    );
+    const tab = await suite.newTab(await suite.newContext());
+    await tab.page.goto(url);
+    await tab.page.waitForFunction(() => (window as any).__ready === 1, undefined, { timeout: 30_000 });
+    expect(await tab.page.evaluate(() => (window as any).__readyLoaded)).toBe(true);
+
+    const [pageEvent] = await suite.wait(1, underPath('/t/lifecycle/'));
+    await tab.page.waitForFunction(() => (window as any).__sent.length >= 1, undefined, { timeout: 30_000 });
+    expect(await tab.page.evaluate(() => (window as any).__sent)).toEqual([[wire(pageEvent)]]);
+
+    const flushed = await tab.page.evaluate(() => {
+      const cio = (window as any)._cio;
+      cio.track('f1', { a: 1 });
+      cio.track('f2');
+      return cio.flush();
+    });
+    expect(flushed).toBe(true);
+    // Delivered by the time flush() resolved: no waiting here.
+    const tracks = suite.events((m) => underPath('/t/lifecycle/')(m) && m.type == 'track');
+    expect(tracks.map(label)).toEqual(['track:f1', 'track:f2']);
+    expect(await tab.page.evaluate(() => (window as any).__sent)).toEqual([[wire(pageEvent)], tracks.map(wire)]);
+
+    // A late 'ready' subscriber is told at once; nothing waiting: flush() is true; off() stops 'sent'.
+    const late = await tab.page.evaluate(async () => {
+      const cio = (window as any)._cio;
+      let ready = 0;
+      cio.on('ready', () => ready++);
+      const empty = await cio.flush();
+      cio.off('sent', (window as any).__onSent);
+      cio.track('f3');
+      const afterOff = await cio.flush();
+      return { ready, empty, afterOff, sent: (window as any).__sent.length, readyCount: (window as any).__ready };
+    });
+    expect(late).toEqual({ ready: 1, empty: true, afterOff: true, sent: 2, readyCount: 1 });
+    const all = suite.events(underPath('/t/lifecycle/'));
+    expect(all.map(label)).toEqual(['page:/t/lifecycle/p', 'track:f1', 'track:f2', 'track:f3']);
+    // data-debug is off: the SDK logs nothing.
+    expect(tab.logs.filter((l) => l.includes('[cio-track]'))).toEqual([]);
+    expect(tab.warnings).toEqual([]);
+    suite.expectClean([tab], all);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/config';
+
+const SRC = 'https://cdn.example.com/js/track.js';
+const BASE = 'https://shop.example.com/products/list?page=2';
+
+/** readConfig over a set of attributes, as a `<script>`'s getAttribute would give them. */
+const config = (attrs: Record<string, string>, src = SRC, base = BASE) =>
+  readConfig((name) => (name in attrs ? attrs[name] : null), src, base);
+
+describe('readConfig (SPEC §3)', () => {
+  it('gives the defaults when only data-site-id is set', () => {
+    expect(config({ 'data-site-id': 'site-1' })).toEqual({
+      siteId: 'site-1',
+      keepArrays: false,
+      autoPage: true,
+      endpoint: 'https://cdn.example.com',
+      cookieDomain: '',
+      spa: false,
+      debug: false,
+    });
+  });
+
+  it('reads the site id, trimmed; missing or empty gives ""', () => {
+    expect(config({ 'data-site-id': '  abc123 ' }).siteId).toBe('abc123');
+    expect(config({}).siteId).toBe('');
+    expect(config({ 'data-site-id': '' }).siteId).toBe('');
+  });
+
+  it.each([
+    ['data-use-array-params', 'keepArrays', { true: true, false: false, '': false, yes: false }],
+    ['data-auto-track-page', 'autoPage', { true: true, false: false, '': true, no: true }],
+    ['data-auto-track-spa', 'spa', { true: true, false: false, '': false, 1: false }],
+    ['data-debug', 'debug', { true: true, false: false, '': false, on: false }],
+  ] as const)('%s sets %s', (attribute, key, values) => {
+    for (const [value, expected] of Object.entries(values)) {
+      expect(config({ 'data-site-id': 's', [attribute]: value })[key]).toBe(expected);
+    }
+  });
+
+  it('reads data-cookie-domain', () => {
+    expect(config({ 'data-cookie-domain': 'example.com' }).cookieDomain).toBe('example.com');
+  });
+
+  it('takes the endpoint from the origin of the script src', () => {
+    expect(config({}, 'http://collector.test:8080/assets/track.js?v=3').endpoint).toBe('http://collector.test:8080');
+    // A relative src is resolved against the page.
+    expect(config({}, '/static/track.js').endpoint).toBe('https://shop.example.com');
+    // No src (inline or unknown): the page's origin.
+    expect(config({}, '').endpoint).toBe('https://shop.example.com');
+  });
+
+  it('lets data-endpoint override it, absolute or relative, trailing slashes trimmed', () => {
+    expect(config({ 'data-endpoint': 'https://api.example.net/' }).endpoint).toBe('https://api.example.net');
+    expect(config({ 'data-endpoint': 'https://api.example.net/ingest//' }).endpoint).toBe(
+      'https://api.example.net/ingest',
+    );
+    expect(config({ 'data-endpoint': '/collect/' }).endpoint).toBe('https://shop.example.com/collect');
+    expect(config({ 'data-endpoint': 'https://api.example.net/v2' }).endpoint).toBe('https://api.example.net/v2');
+  });
+
+  it('falls back to the page origin for an endpoint that is not a URL, without throwing', () => {
+    expect(config({ 'data-endpoint': 'http://[bad' }).endpoint).toBe('https://shop.example.com');
+  });
+
+  it('reads a real <script> element', () => {
+    const script = document.createElement('script');
+    script.id = 'cio-tracker';
+    script.src = 'http://collector.test/track.js';
+    script.setAttribute('data-site-id', 'from-element');
+    script.setAttribute('data-use-array-params', 'true');
+    script.setAttribute('data-debug', 'true');
+    const result = readConfig((name) => script.getAttribute(name), script.src, location.href);
+    expect(result).toMatchObject({
+      siteId: 'from-element',
+      keepArrays: true,
+      autoPage: true,
+      debug: true,
+      endpoint: 'http://collector.test',
+    });
+  });
+});

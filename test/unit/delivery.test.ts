@@ -1,0 +1,345 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createDelivery } from '../../src/delivery';
+import { createQueue } from '../../src/queue';
+import type { Result } from '../../src/transport';
+import {
+  asStorage,
+  byteLength,
+  fakeTransport,
+  freshWindow,
+  ISO_RE,
+  memoryStorage,
+  message,
+  spyWarnings,
+  type Body,
+} from './helpers';
+
+const URL_ = 'https://collector.test/v1/batch';
+const WRITE_KEY = 'site-abc';
+
+/** A delivery over a real queue (in-memory storage) and a fake transport answering with `responses` in turn, then 200. */
+function setup(responses: Result[] = []) {
+  const win = freshWindow('https://shop.example.com/');
+  const store = memoryStorage();
+  const queue = createQueue(win, asStorage(store), WRITE_KEY, () => {});
+  const transport = fakeTransport((_, n) => responses[n - 1] || { status: 200 });
+  const hooks = { sent: vi.fn(), error: vi.fn(), debug: vi.fn() };
+  const delivery = createDelivery(win, queue, transport, URL_, WRITE_KEY, hooks);
+  const add = (from: number, count: number, size?: number, pad?: string) => {
+    for (let i = from; i < from + count; i++) delivery.add(message(i, size, pad));
+  };
+  const stored = () =>
+    Object.entries(store.dump())
+      .filter(([key]) => key.startsWith('_cioq_'))
+      .map(([, value]) => value);
+  return { win, store, queue, transport, hooks, delivery, add, stored };
+}
+
+/** The event names in a body, to compare batches briefly. */
+const events = (body: string) => (JSON.parse(body) as Body).batch.map((m) => m.event);
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => 'e' + (from + i));
+
+const setOnline = (win: typeof window, online: boolean) =>
+  Object.defineProperty(win.navigator, 'onLine', { configurable: true, get: () => online });
+
+const hide = (win: typeof window) => {
+  Object.defineProperty(win.document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  win.document.dispatchEvent(new win.Event('visibilitychange', { bubbles: true }));
+};
+
+let warnings: ReturnType<typeof spyWarnings>;
+beforeEach(() => {
+  vi.useFakeTimers({ now: Date.UTC(2025, 0, 1) });
+  // Backoff delays are Math.random() × the cap: 0.5 makes them exact.
+  vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  warnings = spyWarnings();
+});
+afterEach(() => {
+  vi.clearAllTimers();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('batching', () => {
+  it('sends 20 waiting messages in one request right away (next tick)', async () => {
+    const { add, transport, hooks } = setup();
+    add(0, 20);
+    expect(transport.post).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    const [url, body] = transport.post.mock.calls[0];
+    expect(url).toBe(URL_);
+    const parsed = JSON.parse(body) as Body;
+    expect(parsed.writeKey).toBe(WRITE_KEY);
+    expect(parsed.sentAt).toMatch(ISO_RE);
+    expect(parsed.batch.map((m) => m.event)).toEqual(range(0, 20));
+    expect(hooks.sent).toHaveBeenCalledWith(Array.from({ length: 20 }, (_, i) => message(i)));
+  });
+
+  it('sends fewer than 20 one second after the first', async () => {
+    const { add, transport } = setup();
+    add(0, 5);
+    await vi.advanceTimersByTimeAsync(500);
+    add(5, 5);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(transport.post).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    expect(events(transport.posts[0].body)).toEqual(range(0, 10));
+  });
+
+  it('delivers a burst of 1,000 in requests of at most 64,000 bytes, each message exactly once, in order', async () => {
+    const { add, transport, queue, stored } = setup();
+    transport.latency = 50;
+    add(0, 500, 300);
+    add(500, 500, 300, 'é€😀');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(transport.posts.length).toBeGreaterThan(5);
+    for (const { body } of transport.posts) expect(byteLength(body)).toBeLessThanOrEqual(64_000);
+    expect(transport.postedMessages().map((m) => m.event)).toEqual(range(0, 1000));
+    expect(transport.maxConcurrent).toBe(1);
+    expect(queue.items).toEqual([]);
+    expect(stored()).toEqual([]);
+  });
+
+  it('sends messages added while a request is under way in the next one, never twice', async () => {
+    const { add, transport } = setup();
+    transport.latency = 300;
+    add(0, 20);
+    await vi.advanceTimersByTimeAsync(100);
+    add(20, 3);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 20), range(20, 3)]);
+  });
+});
+
+describe('retries', () => {
+  it.each([0, 408, 429, 500, 502, 503])('retries after HTTP %i with backoff, re-sending the same texts', async (status) => {
+    const { add, transport, hooks, queue } = setup([{ status }]);
+    add(0, 20);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    // First backoff: 0.5 × 1000 × 2^1 = 1000 ms.
+    await vi.advanceTimersByTimeAsync(999);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.post).toHaveBeenCalledTimes(2);
+    const [first, second] = transport.posts.map((p) => (JSON.parse(p.body) as Body).batch);
+    expect(second).toEqual(first);
+    expect(hooks.sent).toHaveBeenCalledTimes(1);
+    expect(hooks.error).not.toHaveBeenCalled();
+    expect(queue.items).toEqual([]);
+  });
+
+  it('backs off exponentially while the endpoint keeps failing, up to the cap', async () => {
+    const { add, transport } = setup(Array(10).fill({ status: 503 }));
+    add(0, 20);
+    await vi.advanceTimersByTimeAsync(200_000);
+    const gaps = transport.posts.slice(1).map((p, i) => p.at - transport.posts[i].at);
+    expect(gaps.slice(0, 7)).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+  });
+
+  it('honours Retry-After', async () => {
+    const { add, transport } = setup([{ status: 429, retryAfter: 5000 }]);
+    add(0, 20);
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.post).toHaveBeenCalledTimes(2);
+  });
+
+  it.each([400, 401, 403, 404, 413])('drops the batch on HTTP %i with a warning and an error hook', async (status) => {
+    const { add, transport, hooks, queue } = setup([{ status }]);
+    add(0, 3);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    expect(queue.items).toEqual([]);
+    expect(hooks.sent).not.toHaveBeenCalled();
+    expect(hooks.error).toHaveBeenCalledTimes(1);
+    expect(hooks.error.mock.calls[0][0]).toMatchObject({ status, dropped: 3 });
+    expect(hooks.error.mock.calls[0][0].reason).toContain(String(status));
+    expect(warnings.lines()).toHaveLength(1);
+  });
+});
+
+describe('offline', () => {
+  it('pauses while navigator.onLine is false and resumes on `online`', async () => {
+    const { win, add, transport, delivery, hooks } = setup();
+    setOnline(win, false);
+    add(0, 20);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(transport.post).not.toHaveBeenCalled();
+    await expect(delivery.flush()).resolves.toBe(false);
+    setOnline(win, true);
+    win.dispatchEvent(new win.Event('online'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    expect(hooks.sent).toHaveBeenCalledTimes(1);
+  });
+
+  it('resumes at once on `online` even during a backoff', async () => {
+    const { win, add, transport } = setup([{ status: 0 }, { status: 0 }, { status: 0 }]);
+    add(0, 20);
+    await vi.advanceTimersByTimeAsync(3000);
+    const before = transport.posts.length;
+    win.dispatchEvent(new win.Event('online'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.posts.length).toBe(before + 1);
+  });
+});
+
+describe('page hidden or closing', () => {
+  it('hands what waits to sendBeacon when the page is hidden, and saves the queue', async () => {
+    const { win, add, transport, queue, stored } = setup();
+    add(0, 5);
+    hide(win);
+    expect(transport.beacon).toHaveBeenCalledTimes(1);
+    expect(transport.beacon.mock.calls[0][0]).toBe(URL_);
+    expect(transport.beaconedMessages().map((m) => m.event)).toEqual(range(0, 5));
+    expect(queue.items).toEqual([]);
+    expect(stored()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(transport.post).not.toHaveBeenCalled();
+  });
+
+  it('splits a large queue into beacons of at most 64,000 bytes', () => {
+    const { win, add, transport } = setup();
+    add(0, 300, 1000);
+    hide(win);
+    expect(transport.beacons.length).toBeGreaterThan(4);
+    for (const { body } of transport.beacons) expect(byteLength(body)).toBeLessThanOrEqual(64_000);
+    expect(transport.beaconedMessages().map((m) => m.event)).toEqual(range(0, 300));
+  });
+
+  it('keeps in storage what sendBeacon refuses, then sends it normally', async () => {
+    const { win, add, transport, stored } = setup();
+    transport.beaconAccepts = false;
+    add(0, 3);
+    hide(win);
+    const [text] = stored();
+    expect(text.split('\n')).toEqual([String(Date.now()), message(0), message(1), message(2)]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(events(transport.posts[0].body)).toEqual(range(0, 3));
+  });
+
+  it('releases the queue (time 0) on pagehide when sendBeacon refuses', () => {
+    const { win, add, transport, stored } = setup();
+    transport.beaconAccepts = false;
+    add(0, 2);
+    win.dispatchEvent(new win.Event('pagehide'));
+    expect(stored()[0].split('\n')).toEqual(['0', message(0), message(1)]);
+  });
+
+  it('on pagehide, beacons only what is not already under way with keepalive, and stores nothing', async () => {
+    const { win, add, transport, stored } = setup();
+    transport.latency = 10_000;
+    add(0, 20);
+    await vi.advanceTimersByTimeAsync(0);
+    add(20, 2);
+    win.dispatchEvent(new win.Event('pagehide'));
+    expect(transport.beaconedMessages().map((m) => m.event)).toEqual(range(20, 2));
+    expect(stored()).toEqual([]);
+  });
+
+  it('back from the back/forward cache, sends what no other tab adopted meanwhile', async () => {
+    const { win, add, transport } = setup();
+    transport.beaconAccepts = false;
+    add(0, 2);
+    win.dispatchEvent(new win.PageTransitionEvent('pagehide', { persisted: true }));
+    win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: true }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(transport.postedMessages().map((m) => m.event)).toEqual(range(0, 2));
+  });
+
+  it('back from the back/forward cache, does not send what another tab adopted meanwhile', async () => {
+    const { win, store, add, transport, queue } = setup();
+    transport.beaconAccepts = false;
+    add(0, 2);
+    win.dispatchEvent(new win.PageTransitionEvent('pagehide', { persisted: true }));
+    const otherTab = createQueue(freshWindow(), asStorage(store), WRITE_KEY, () => {});
+    expect(otherTab.adopt()).toBe(2);
+    win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: true }));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(transport.post).not.toHaveBeenCalled();
+    expect(queue.items).toEqual([]);
+    expect(otherTab.items).toEqual([message(0), message(1)]);
+  });
+
+  it('does not beacon while offline, and keeps everything in storage', () => {
+    const { win, add, transport, stored } = setup();
+    setOnline(win, false);
+    add(0, 2);
+    hide(win);
+    expect(transport.beacon).not.toHaveBeenCalled();
+    expect(stored()[0].split('\n').slice(1)).toEqual([message(0), message(1)]);
+  });
+});
+
+describe('flush', () => {
+  it('resolves true at once when nothing waits', async () => {
+    const { delivery, transport } = setup();
+    const done = vi.fn();
+    delivery.flush().then(done);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toHaveBeenCalledWith(true);
+    expect(transport.post).not.toHaveBeenCalled();
+  });
+
+  it('sends without waiting for the batch timer and resolves true once delivered', async () => {
+    const { delivery, add, transport } = setup();
+    add(0, 3);
+    const done = vi.fn();
+    delivery.flush().then(done);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    expect(done).toHaveBeenCalledWith(true);
+  });
+
+  it('resolves true once a retried batch is delivered, not when the old backoff timer ends', async () => {
+    const { delivery, add, transport } = setup([{ status: 503 }, { status: 503 }, { status: 503 }]);
+    add(0, 3);
+    await vi.advanceTimersByTimeAsync(1000 + 1000 + 2000 + 100);
+    expect(transport.post).toHaveBeenCalledTimes(3);
+    // Backing off for 4 s now; flush sends at once.
+    const done = vi.fn();
+    delivery.flush().then(done);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.post).toHaveBeenCalledTimes(4);
+    expect(done).toHaveBeenCalledWith(true);
+  });
+
+  it('resolves true once messages adopted from a closed tab are sent', async () => {
+    const win = freshWindow();
+    const store = memoryStorage({ ['_cioq_' + WRITE_KEY + '_CLOSEDTAB']: '0\n' + message(1) });
+    const transport = fakeTransport();
+    const hooks = { sent: vi.fn(), error: vi.fn(), debug: vi.fn() };
+    const queue = createQueue(win, asStorage(store), WRITE_KEY, () => {});
+    const delivery = createDelivery(win, queue, transport, URL_, WRITE_KEY, hooks);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(queue.items).toEqual([message(1)]);
+    const done = vi.fn();
+    delivery.flush().then(done);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    expect(done).toHaveBeenCalledWith(true);
+  });
+
+  it('resolves true after a backlog of several requests', async () => {
+    const { delivery, add, transport } = setup();
+    add(0, 300, 1000);
+    const result = delivery.flush();
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(result).resolves.toBe(true);
+    expect(transport.postedMessages()).toHaveLength(300);
+  });
+
+  it('resolves false when sending fails', async () => {
+    const { delivery, add } = setup([{ status: 503 }]);
+    add(0, 3);
+    const done = vi.fn();
+    delivery.flush().then(done);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toHaveBeenCalledWith(false);
+  });
+});

@@ -1,0 +1,130 @@
+import { decodeTime, isValid } from 'ulid';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createIdentity } from '../../src/identity';
+import { cookieKeyValue, storageKeyValue, type KeyValue } from '../../src/storage';
+import { asStorage, clearCookies, cookieDocument, memoryStorage } from './helpers';
+
+const cookieValue = (name: string) => {
+  const pair = document.cookie.split('; ').find((p) => p.startsWith(name + '='));
+  return pair ? decodeURIComponent(pair.slice(name.length + 1)) : null;
+};
+
+/** The stores index.ts uses, on the test's own document and localStorage: a fresh set per "page load". */
+const pageStores = (): KeyValue[] => [cookieKeyValue(document, ''), storageKeyValue(localStorage)];
+
+beforeEach(() => {
+  clearCookies();
+  localStorage.clear();
+});
+afterEach(() => {
+  clearCookies();
+  localStorage.clear();
+});
+
+describe('createIdentity', () => {
+  it('makes an anonymous ULID and keeps it in the _cioanonid cookie and localStorage', () => {
+    const id = createIdentity(pageStores()).anonymousId();
+    expect(isValid(id)).toBe(true);
+    expect(Math.abs(decodeTime(id) - Date.now())).toBeLessThan(5000);
+    expect(cookieValue('_cioanonid')).toBe(id);
+    expect(localStorage.getItem('_cioanonid')).toBe(id);
+  });
+
+  it('writes its cookies with path=/, SameSite=Lax and the registrable domain', () => {
+    const doc = cookieDocument('www.example.com', 'https:');
+    const id = createIdentity([cookieKeyValue(doc, '')]).anonymousId();
+    expect(doc.written).toContain(`_cioanonid=${id};path=/;max-age=31536000;SameSite=Lax;Secure;domain=example.com`);
+  });
+
+  it('keeps the same anonymous ID across reloads', () => {
+    const first = createIdentity(pageStores()).anonymousId();
+    const second = createIdentity(pageStores());
+    expect(second.anonymousId()).toBe(first);
+    expect(createIdentity(pageStores()).anonymousId()).toBe(first);
+  });
+
+  it('has no user until setUser, which persists _cioid for later loads', () => {
+    const identity = createIdentity(pageStores());
+    expect(identity.userId()).toBeUndefined();
+    identity.setUser('user-7');
+    expect(identity.userId()).toBe('user-7');
+    expect(cookieValue('_cioid')).toBe('user-7');
+    expect(localStorage.getItem('_cioid')).toBe('user-7');
+    expect(createIdentity(pageStores()).userId()).toBe('user-7');
+  });
+
+  it('sees an identify made in another tab', () => {
+    const here = createIdentity(pageStores());
+    const there = createIdentity(pageStores());
+    there.setUser('from-other-tab');
+    expect(here.userId()).toBe('from-other-tab');
+  });
+
+  it('reset forgets the user everywhere and starts a new anonymous ID', () => {
+    const identity = createIdentity(pageStores());
+    const before = identity.anonymousId();
+    identity.setUser('user-8');
+    identity.reset();
+    const after = identity.anonymousId();
+    expect(after).not.toBe(before);
+    expect(isValid(after)).toBe(true);
+    expect(identity.userId()).toBeUndefined();
+    expect(cookieValue('_cioid')).toBeNull();
+    expect(localStorage.getItem('_cioid')).toBeNull();
+    expect(cookieValue('_cioanonid')).toBe(after);
+    const reloaded = createIdentity(pageStores());
+    expect(reloaded.anonymousId()).toBe(after);
+    expect(reloaded.userId()).toBeUndefined();
+  });
+
+  it('copies IDs found only in localStorage into the cookies at start', () => {
+    localStorage.setItem('_cioanonid', '01HZZZZZZZZZZZZZZZZZZZZZZZ');
+    localStorage.setItem('_cioid', 'kept-user');
+    const identity = createIdentity(pageStores());
+    expect(identity.anonymousId()).toBe('01HZZZZZZZZZZZZZZZZZZZZZZZ');
+    expect(cookieValue('_cioanonid')).toBe('01HZZZZZZZZZZZZZZZZZZZZZZZ');
+    expect(cookieValue('_cioid')).toBe('kept-user');
+  });
+
+  it('copies IDs found only in cookies into localStorage at start', () => {
+    document.cookie = '_cioanonid=01HAAAAAAAAAAAAAAAAAAAAAAA;path=/';
+    document.cookie = '_cioid=cookie-user;path=/';
+    const identity = createIdentity(pageStores());
+    expect(identity.anonymousId()).toBe('01HAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(identity.userId()).toBe('cookie-user');
+    expect(localStorage.getItem('_cioanonid')).toBe('01HAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(localStorage.getItem('_cioid')).toBe('cookie-user');
+  });
+
+  it('falls back to localStorage when cookies are blocked', () => {
+    const store = memoryStorage();
+    const stores = () => [
+      cookieKeyValue(cookieDocument('example.com', 'https:', { blocked: true }), ''),
+      storageKeyValue(asStorage(store)),
+    ];
+    const identity = createIdentity(stores());
+    const id = identity.anonymousId();
+    expect(isValid(id)).toBe(true);
+    expect(store.getItem('_cioanonid')).toBe(id);
+    identity.setUser('ls-user');
+    const reloaded = createIdentity(stores());
+    expect(reloaded.anonymousId()).toBe(id);
+    expect(reloaded.userId()).toBe('ls-user');
+  });
+
+  it('keeps the IDs in memory for the page when cookies and localStorage are both blocked', () => {
+    const identity = createIdentity([
+      cookieKeyValue(cookieDocument('example.com', 'https:', { blocked: true }), ''),
+      storageKeyValue(undefined),
+    ]);
+    const id = identity.anonymousId();
+    expect(isValid(id)).toBe(true);
+    expect(identity.anonymousId()).toBe(id);
+    identity.setUser('memory-user');
+    expect(identity.userId()).toBe('memory-user');
+    expect(identity.anonymousId()).toBe(id);
+    identity.reset();
+    expect(identity.userId()).toBeUndefined();
+    expect(identity.anonymousId()).not.toBe(id);
+  });
+});

@@ -1,0 +1,109 @@
+import { decodeTime, isValid } from 'ulid';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createIdentity } from '../../src/identity';
+import { messageBuilder } from '../../src/message';
+import { freshWindow, ISO_RE } from './helpers';
+import pkg from '../../package.json';
+
+const NOW = Date.UTC(2025, 2, 4, 5, 6, 7, 890);
+const URL_ = 'https://shop.example.com/cart?utm_source=news&utm_medium=email&utm_campaign=spring&x=1';
+
+function setup() {
+  const win = freshWindow(URL_, { referrer: 'https://ref.example.org/' });
+  win.document.title = 'Cart';
+  const identity = createIdentity([]);
+  const build = messageBuilder(win, identity);
+  return { win, identity, build };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('messageBuilder (SPEC §5)', () => {
+  it('builds a track message with every field', () => {
+    const { win, identity, build } = setup();
+    const text = build('track', { event: 'Added to cart' }, 'properties', '{"sku":"A1","qty":2}');
+    const m = JSON.parse(text);
+    expect(m).toEqual({
+      type: 'track',
+      event: 'Added to cart',
+      messageId: expect.any(String),
+      timestamp: '2025-03-04T05:06:07.890Z',
+      anonymousId: identity.anonymousId(),
+      properties: { sku: 'A1', qty: 2 },
+      context: {
+        library: { name: 'cio-track', version: pkg.version },
+        page: {
+          path: '/cart',
+          url: URL_,
+          search: '?utm_source=news&utm_medium=email&utm_campaign=spring&x=1',
+          title: 'Cart',
+          referrer: 'https://ref.example.org/',
+        },
+        userAgent: win.navigator.userAgent,
+        locale: win.navigator.language,
+        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        screen: { width: win.screen.width, height: win.screen.height },
+        campaign: { source: 'news', medium: 'email', name: 'spring' },
+      },
+    });
+    expect(m.timestamp).toMatch(ISO_RE);
+    expect(isValid(m.messageId)).toBe(true);
+    expect(decodeTime(m.messageId)).toBe(NOW);
+    expect('userId' in m).toBe(false);
+  });
+
+  it('adds userId once the user is set, with the same anonymousId', () => {
+    const { identity, build } = setup();
+    const before = JSON.parse(build('page', { name: '/cart' }, 'properties', '{}'));
+    identity.setUser('user-42');
+    const after = JSON.parse(build('page', { name: '/cart' }, 'properties', '{}'));
+    expect(before.userId).toBeUndefined();
+    expect(after.userId).toBe('user-42');
+    expect(after.anonymousId).toBe(before.anonymousId);
+    expect(after.type).toBe('page');
+    expect(after.name).toBe('/cart');
+  });
+
+  it('builds an identify message with traits', () => {
+    const { identity, build } = setup();
+    identity.setUser('u1');
+    const m = JSON.parse(build('identify', {}, 'traits', '{"email":"a@example.com"}'));
+    expect(m).toMatchObject({ type: 'identify', userId: 'u1', traits: { email: 'a@example.com' } });
+    expect(m.properties).toBeUndefined();
+  });
+
+  it('makes a new messageId and timestamp per call', () => {
+    const { build } = setup();
+    const first = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+    vi.advanceTimersByTime(1500);
+    const second = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+    expect(second.messageId).not.toBe(first.messageId);
+    expect(Date.parse(second.timestamp) - Date.parse(first.timestamp)).toBe(1500);
+    expect(decodeTime(second.messageId)).toBe(NOW + 1500);
+  });
+
+  it('follows the page URL and title as they change, and leaves campaign out without utm_*', () => {
+    const { win, build } = setup();
+    win.history.pushState(null, '', '/checkout?step=2');
+    win.document.title = 'Checkout';
+    const m = JSON.parse(build('track', { event: 'x' }, 'properties', '{}'));
+    expect(m.context.page).toMatchObject({
+      path: '/checkout',
+      url: 'https://shop.example.com/checkout?step=2',
+      search: '?step=2',
+      title: 'Checkout',
+    });
+    expect(m.context.campaign).toBeUndefined();
+  });
+
+  it('escapes names so the text always parses', () => {
+    const { build } = setup();
+    const name = 'quote " backslash \\ newline \n sep \u2028';
+    expect(JSON.parse(build('track', { event: name }, 'properties', '{}')).event).toBe(name);
+  });
+});

@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cookieKeyValue, localStore, storageKeyValue } from '../../src/storage';
+import { asStorage, clearCookies, cookieDocument, memoryStorage, quotaError } from './helpers';
+
+afterEach(() => clearCookies());
+
+describe('storageKeyValue', () => {
+  it('gets, sets and deletes in a Storage', () => {
+    const store = memoryStorage();
+    const kv = storageKeyValue(asStorage(store));
+    expect(kv.get('k')).toBeNull();
+    expect(kv.set('k', 'v')).toBe(true);
+    expect(store.dump()).toEqual({ k: 'v' });
+    expect(kv.get('k')).toBe('v');
+    kv.del('k');
+    expect(kv.get('k')).toBeNull();
+  });
+
+  it('never throws with no Storage or a failing one', () => {
+    const none = storageKeyValue(undefined);
+    expect(none.get('k')).toBeNull();
+    expect(none.set('k', 'v')).toBe(false);
+    expect(() => none.del('k')).not.toThrow();
+
+    const full = memoryStorage();
+    full.failSet = quotaError;
+    expect(storageKeyValue(asStorage(full)).set('k', 'v')).toBe(false);
+  });
+});
+
+describe('localStore', () => {
+  it('returns the window localStorage, or undefined when reading it throws', () => {
+    expect(localStore(window)).toBe(window.localStorage);
+    const blocked = {} as Window;
+    Object.defineProperty(blocked, 'localStorage', {
+      get() {
+        throw new DOMException('denied', 'SecurityError');
+      },
+    });
+    expect(localStore(blocked)).toBeUndefined();
+  });
+});
+
+describe('cookieKeyValue', () => {
+  it('round-trips values in the real document.cookie, encoded', () => {
+    const kv = cookieKeyValue(document, '');
+    expect(kv.get('_cio_test')).toBeNull();
+    expect(kv.set('_cio_test', 'a b;c=d%é')).toBe(true);
+    expect(kv.get('_cio_test')).toBe('a b;c=d%é');
+    expect(document.cookie).toContain('_cio_test=' + encodeURIComponent('a b;c=d%é'));
+    kv.del('_cio_test');
+    expect(kv.get('_cio_test')).toBeNull();
+  });
+
+  it('writes path=/, one year, SameSite=Lax and Secure on https', () => {
+    const doc = cookieDocument('example.com', 'https:');
+    cookieKeyValue(doc, 'example.com').set('_cioanonid', 'ID1');
+    expect(doc.written).toEqual(['_cioanonid=ID1;path=/;max-age=31536000;SameSite=Lax;Secure;domain=example.com']);
+  });
+
+  it('leaves out Secure on http', () => {
+    const doc = cookieDocument('example.com', 'http:');
+    cookieKeyValue(doc, 'example.com').set('_cioid', 'u');
+    expect(doc.written[0]).toContain(';path=/');
+    expect(doc.written[0]).toContain(';SameSite=Lax');
+    expect(doc.written[0]).not.toContain('Secure');
+  });
+
+  it('finds the registrable domain, skipping public suffixes the browser refuses', () => {
+    const doc = cookieDocument('www.shop.example.co.uk');
+    const kv = cookieKeyValue(doc, '');
+    expect(kv.set('_cioanonid', 'ID2')).toBe(true);
+    expect(doc.written.slice(-1)[0]).toMatch(/;domain=example\.co\.uk$/);
+    expect(doc.jar.get('_cioanonid')).toBe('ID2');
+    // The probe cookie is cleaned up.
+    expect(doc.jar.has('_cio_probe')).toBe(false);
+  });
+
+  it('uses host-only cookies on localhost and IP addresses', () => {
+    for (const host of ['localhost', '127.0.0.1']) {
+      const doc = cookieDocument(host, 'http:');
+      expect(cookieKeyValue(doc, '').set('_cioid', 'u')).toBe(true);
+      expect(doc.written.slice(-1)[0]).not.toContain('domain=');
+    }
+  });
+
+  it('never throws when cookies are blocked', () => {
+    const kv = cookieKeyValue(cookieDocument('example.com', 'https:', { blocked: true }), '');
+    expect(kv.get('_cioid')).toBeNull();
+    expect(kv.set('_cioid', 'u')).toBe(false);
+    expect(() => kv.del('_cioid')).not.toThrow();
+  });
+});

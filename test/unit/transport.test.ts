@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTransport } from '../../src/transport';
+
+const URL_ = 'https://collector.test/v1/batch';
+const BODY = '{"writeKey":"k","sentAt":"2025-01-01T00:00:00.000Z","batch":[]}';
+
+/** A window with just what the transport reads. */
+const fakeWindow = (fetch?: unknown, sendBeacon?: unknown) =>
+  ({ fetch, navigator: { sendBeacon } }) as unknown as Window;
+
+const respond = (status: number, headers: Record<string, string> = {}) =>
+  vi.fn(async () => new Response(status == 204 ? null : '{}', { status, headers }));
+
+/** Stands in for XMLHttpRequest: answers `status` with the given Retry-After. */
+function fakeXhr(status: number, retryAfter: string | null = null) {
+  const sent: { method: string; url: string; body: string }[] = [];
+  class FakeXHR {
+    status = 0;
+    timeout = 0;
+    onloadend: (() => void) | null = null;
+    private method = '';
+    private url = '';
+    open(method: string, url: string) {
+      this.method = method;
+      this.url = url;
+    }
+    getResponseHeader(name: string) {
+      return name.toLowerCase() == 'retry-after' ? retryAfter : null;
+    }
+    send(body: string) {
+      sent.push({ method: this.method, url: this.url, body });
+      setTimeout(() => {
+        this.status = status;
+        this.onloadend!();
+      }, 0);
+    }
+  }
+  vi.stubGlobal('XMLHttpRequest', FakeXHR);
+  return sent;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+describe('createTransport: post', () => {
+  it('POSTs the body as a string with fetch, keepalive and no credentials', async () => {
+    const fetch = respond(200);
+    const transport = createTransport(fakeWindow(fetch));
+    await expect(transport.post(URL_, BODY)).resolves.toEqual({ status: 200, retryAfter: undefined });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe(URL_);
+    expect(init).toMatchObject({ method: 'POST', body: BODY, credentials: 'omit', keepalive: true });
+    expect(typeof init.body).toBe('string');
+    // No headers: a string body goes as text/plain;charset=UTF-8, a simple request without CORS preflight.
+    expect(init.headers).toBeUndefined();
+    expect(new Request(url, { method: 'POST', body: BODY }).headers.get('content-type')).toBe('text/plain;charset=UTF-8');
+    expect(transport.keepalive).toBe(true);
+  });
+
+  it('gives the status of any answer', async () => {
+    for (const status of [204, 400, 429, 503]) {
+      await expect(createTransport(fakeWindow(respond(status))).post(URL_, BODY)).resolves.toMatchObject({ status });
+    }
+  });
+
+  it('reads Retry-After in seconds or as an HTTP date, in ms', async () => {
+    const post = (value: string) =>
+      createTransport(fakeWindow(respond(429, { 'Retry-After': value }))).post(URL_, BODY);
+    expect((await post('7')).retryAfter).toBe(7000);
+    expect((await post('0')).retryAfter).toBe(0);
+    const inTenSeconds = new Date(Date.now() + 10_500).toUTCString();
+    const fromDate = (await post(inTenSeconds)).retryAfter!;
+    expect(fromDate).toBeGreaterThan(8000);
+    expect(fromDate).toBeLessThanOrEqual(10_500);
+    expect((await post(new Date(Date.now() - 60_000).toUTCString())).retryAfter).toBeUndefined();
+    expect((await post('soon')).retryAfter).toBeUndefined();
+  });
+
+  it('gives status 0 for a network error or a timeout', async () => {
+    const networkError = vi.fn(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(createTransport(fakeWindow(networkError)).post(URL_, BODY)).resolves.toEqual({ status: 0 });
+    const timeout = vi.fn(async () => {
+      throw new DOMException('The operation timed out.', 'TimeoutError');
+    });
+    await expect(createTransport(fakeWindow(timeout)).post(URL_, BODY)).resolves.toEqual({ status: 0 });
+  });
+
+  it('falls back to XMLHttpRequest for good when the page broke fetch', async () => {
+    const sent = fakeXhr(503, '2');
+    const broken = vi.fn(() => {
+      throw new Error('fetch replaced by something broken');
+    });
+    const transport = createTransport(fakeWindow(broken));
+    await expect(transport.post(URL_, BODY)).resolves.toEqual({ status: 503, retryAfter: 2000 });
+    expect(sent).toEqual([{ method: 'POST', url: URL_, body: BODY }]);
+    expect(transport.keepalive).toBe(false);
+    await transport.post(URL_, BODY);
+    expect(broken).toHaveBeenCalledTimes(1);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('uses XMLHttpRequest when fetch is missing or answers something that is not a Response', async () => {
+    const sent = fakeXhr(200);
+    await expect(createTransport(fakeWindow(undefined)).post(URL_, BODY)).resolves.toMatchObject({ status: 200 });
+    const odd = vi.fn(async () => ({}));
+    await expect(createTransport(fakeWindow(odd)).post(URL_, BODY)).resolves.toMatchObject({ status: 200 });
+    expect(sent).toHaveLength(2);
+  });
+
+  it('survives a page that replaced window.Promise', async () => {
+    const original = globalThis.Promise;
+    const fetch = respond(200);
+    try {
+      (globalThis as { Promise: unknown }).Promise = function Broken() {
+        throw new Error('no promises here');
+      };
+      const result = createTransport(fakeWindow(fetch)).post(URL_, BODY);
+      globalThis.Promise = original;
+      await expect(result).resolves.toMatchObject({ status: 200 });
+    } finally {
+      globalThis.Promise = original;
+    }
+  });
+});
+
+describe('createTransport: beacon', () => {
+  it('hands the body to navigator.sendBeacon and says whether it took it', () => {
+    const accept = vi.fn(() => true);
+    expect(createTransport(fakeWindow(respond(200), accept)).beacon(URL_, BODY)).toBe(true);
+    expect(accept).toHaveBeenCalledWith(URL_, BODY);
+    expect(createTransport(fakeWindow(respond(200), () => false)).beacon(URL_, BODY)).toBe(false);
+  });
+
+  it('gives false when sendBeacon is missing or throws', () => {
+    expect(createTransport(fakeWindow(respond(200))).beacon(URL_, BODY)).toBe(false);
+    const throws = () => {
+      throw new TypeError('beacon refused');
+    };
+    expect(createTransport(fakeWindow(respond(200), throws)).beacon(URL_, BODY)).toBe(false);
+  });
+});
