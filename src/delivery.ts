@@ -91,7 +91,8 @@ export function createDelivery(
   };
 
   const pump = () => {
-    if (inflight || !due) return;
+    // A flush waiting counts as due: it asked for everything to go now.
+    if (inflight || !(due || waiters.length)) return;
     const now = Date.now();
     if (retryAt > now) return arm(retryAt - now);
     // Offline: wait for the `online` event rather than fail and back off.

@@ -15,8 +15,12 @@ const escape = (c: string) => '\\u' + ('000' + c.charCodeAt(0).toString(16)).sli
 export const quote = (s: string): string =>
   '"' + s.replace(/[\u0000-\u001f"\\\u2028\u2029]/g, escape) + '"';
 
-/** UTF-8 size of `s`, or a little over for non-ASCII text: enough to keep under a byte limit. */
-export const bytes = (s: string): number => s.length + (s.match(/[^\0-\x7f]/g) || []).length * 2;
+/** UTF-8 size of `s` (a surrogate pair, two UTF-16 units, takes four bytes). */
+export const bytes = (s: string): number => {
+  let size = s.length;
+  for (const c of s.match(/[^\0-\x7f]/g) || []) size += c < '\u0800' || (c >= '\ud800' && c <= '\udfff') ? 1 : 2;
+  return size;
+};
 
 /**
  * JSON text for `value`, or `undefined` where JSON would leave it out
@@ -31,6 +35,8 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
   const walk = (value: unknown): string | undefined => {
     let text: string | undefined;
     switch (typeof value) {
+      case 'object':
+        return value ? walkObject(value) : 'null';
       case 'string':
         text = quote(value);
         break;
@@ -42,10 +48,8 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
         break;
       case 'bigint':
         text = '"' + value + '"';
-        break;
-      case 'object':
-        text = value ? walkObject(value) : 'null';
     }
+    // Only leaves count: an object's text is its leaves' and keys' text.
     if (text) size += text.length;
     return text;
   };
@@ -63,11 +67,14 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
         // Dates and other objects that say how they serialise.
         return walk((v as { toJSON(): unknown }).toJSON()) || 'null';
       }
-      const isArray = Array.isArray(v);
+      // Arrays (and typed arrays) go by index, as JSON does: holes are null, extra keys ignored.
+      const isArray = Array.isArray(v) || ArrayBuffer.isView(v);
       const asList = isArray && keepArrays;
+      const keys = isArray ? [] : Object.keys(v);
+      const count = isArray ? (v as unknown[]).length : keys.length;
       const parts: string[] = [];
-      for (const key of Object.keys(v)) {
-        if (size > limit) break;
+      for (let i = 0; i < count && size <= limit; i++) {
+        const key = isArray ? '' + i : keys[i];
         let item: string | undefined;
         try {
           item = walk((v as Record<string, unknown>)[key]);
@@ -75,7 +82,14 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
           // A throwing getter, toJSON or proxy trap loses that one value, not the event.
         }
         if (isArray) item = item || 'null';
-        if (item) parts.push(asList ? item : quote(key) + ':' + item);
+        if (item) {
+          if (!asList) {
+            const name = quote(key);
+            size += name.length + 1;
+            item = name + ':' + item;
+          }
+          parts.push(item);
+        }
       }
       return asList ? '[' + parts + ']' : '{' + parts + '}';
     } finally {

@@ -168,7 +168,7 @@ export class Scenario {
         const have = new Set(this.stored().map(label));
         return this.expected.every((name) => have.has(name));
       },
-      `all ${this.expected.length} messages of ${this.name} at the collector (missing: ${this.missing().slice(0, 5).join(', ')}…)`,
+      `all ${this.expected.length} messages of ${this.name} at the collector`,
       timeout,
     ).catch((error) => {
       throw new Error(`${error.message}; missing ${this.missing().length}: ${this.missing().slice(0, 10).join(', ')}`);
@@ -203,12 +203,15 @@ export class Scenario {
 
   /** Seconds from t0 to the request that stored the last of this scenario's messages. */
   seconds(): number {
-    const last = Math.max(...this.stored().map((m) => Date.parse((m as { receivedAt?: string }).receivedAt ?? '')));
+    const last = Math.max(0, ...this.stored().map((m) => Date.parse((m as { receivedAt?: string }).receivedAt ?? '')));
     return (last - this.t0) / 1000;
   }
 
+  reported = false;
+
   /** The one-line figure of the closing note. */
   report(extra = ''): string {
+    this.reported = true;
     const line =
       `[delivery] ${this.name}: sent ${this.expected.length} / stored ${this.stored().length} / ` +
       `duplicates received ${this.duplicatesReceived().length} / requests ${this.requests().length} / ` +
@@ -234,6 +237,7 @@ export class Scenario {
   }
 
   async close(): Promise<void> {
+    if (!this.reported) this.report(`FAILED: ${this.missing().length} of ${this.expected.length} missing`);
     pageOptions.delete(this.key);
     await this.context?.close().catch(() => {});
   }

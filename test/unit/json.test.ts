@@ -121,9 +121,12 @@ describe('encode: JSON-safe values (SPEC §8)', () => {
     expect(parse({ s: new Set(['x', 'y']) }, false)).toEqual({ s: { 0: 'x', 1: 'y' } });
   });
 
-  it('writes typed arrays as JSON.stringify does', () => {
+  it('writes typed arrays as arrays (reshaped like any array), walking them by index', () => {
     const typed = { u8: new Uint8Array([1, 2, 3]), f32: new Float32Array([0.5]) };
-    expect(encode(typed)).toBe(JSON.stringify(typed));
+    expect(encode(typed)).toBe('{"u8":[1,2,3],"f32":[0.5]}');
+    expect(encode(typed, false)).toBe('{"u8":{"0":1,"1":2,"2":3},"f32":{"0":0.5}}');
+    // A huge one is cut at the limit rather than listed whole.
+    expect(encode(new Uint8Array(1e7), true, 1000)!.length).toBeLessThan(2100);
   });
 
   it('cuts data deeper than 50 levels with "[Truncated]"', () => {
