@@ -12,7 +12,7 @@ const define = () => ({
 });
 
 const minify = terser({
-  ecma: 2019,
+  ecma: 2020,
   compress: { passes: 3, pure_getters: true, unsafe_arrows: true, unsafe_methods: true },
   format: { comments: false },
 });

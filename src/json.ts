@@ -15,12 +15,10 @@ const escape = (c: string) => '\\u' + ('000' + c.charCodeAt(0).toString(16)).sli
 export const quote = (s: string): string =>
   '"' + s.replace(/[\u0000-\u001f"\\\u2028\u2029]/g, escape) + '"';
 
-/** UTF-8 size of `s` (a surrogate pair, two UTF-16 units, takes four bytes). */
-export const bytes = (s: string): number => {
-  let size = s.length;
-  for (const c of s.match(/[^\0-\x7f]/g) || []) size += c < '\u0800' || (c >= '\ud800' && c <= '\udfff') ? 1 : 2;
-  return size;
-};
+const utf8 = new TextEncoder();
+
+/** Size of `s` on the wire, in UTF-8. */
+export const bytes = (s: string): number => utf8.encode(s).length;
 
 /**
  * JSON text for `value`, or `undefined` where JSON would leave it out

@@ -1,7 +1,7 @@
 /**
- * HTTP to the ingestion endpoint. Bodies are strings, which fetch, XHR and
- * sendBeacon all send as `text/plain;charset=UTF-8`: a "simple" request, so a
- * cross-origin endpoint needs no CORS preflight. No credentials are sent.
+ * HTTP to the ingestion endpoint. Bodies are strings, which fetch and
+ * sendBeacon both send as `text/plain;charset=UTF-8`: a "simple" request, so
+ * a cross-origin endpoint needs no CORS preflight.
  */
 
 export interface Result {
@@ -35,49 +35,40 @@ export interface Transport {
 }
 
 export function createTransport(win: Window): Transport {
-  // XHR stands in for fetch when the page has broken it: fetch that is missing,
-  // throws, or fails in a way the real one never does.
+  const beacon = (url: string, body: string) => {
+    try {
+      return win.navigator.sendBeacon(url, body);
+    } catch {
+      return false;
+    }
+  };
+  // False once the page has broken fetch (missing, throwing, or failing in a
+  // way the real one never does): then beacons carry everything, unanswered
+  // but delivered.
   let useFetch = typeof win.fetch == 'function';
 
-  const xhr = (url: string, body: string) =>
-    new NativePromise<Result>((resolve) => {
-      const request = new XMLHttpRequest();
-      request.open('POST', url);
-      request.timeout = TIMEOUT;
-      request.onloadend = () =>
-        resolve({ status: request.status, retryAfter: waitFor(request.getResponseHeader('Retry-After')) });
-      request.send(body);
-    });
-
-  const post = async (url: string, body: string): Promise<Result> => {
-    if (useFetch)
-      try {
-        const response = await win.fetch(url, {
-          method: 'POST',
-          body,
-          credentials: 'omit',
-          keepalive: true,
-          signal: AbortSignal.timeout && AbortSignal.timeout(TIMEOUT),
-        });
-        if (typeof response.status == 'number')
-          return { status: response.status, retryAfter: waitFor(response.headers.get('Retry-After')) };
-      } catch (error) {
-        // The real fetch only fails with a TypeError (network) or an abort (our timeout).
-        if (/TypeError|Abort|Timeout/.test((error as Error).name)) return { status: 0 };
-      }
-    useFetch = false;
-    return xhr(url, body);
-  };
-
   return {
-    post,
-    beacon(url, body) {
-      try {
-        return win.navigator.sendBeacon(url, body);
-      } catch {
-        return false;
-      }
+    async post(url, body) {
+      if (useFetch)
+        try {
+          // No credentials: the endpoint may answer `Access-Control-Allow-Origin: *`.
+          const response = await win.fetch(url, {
+            method: 'POST',
+            body,
+            credentials: 'omit',
+            keepalive: true,
+            signal: AbortSignal.timeout && AbortSignal.timeout(TIMEOUT),
+          });
+          if (typeof response.status == 'number')
+            return { status: response.status, retryAfter: waitFor(response.headers.get('Retry-After')) };
+        } catch (error) {
+          // The real fetch only fails with a TypeError (network) or an abort (our timeout).
+          if (/TypeError|Abort|Timeout/.test((error as Error).name)) return { status: 0 };
+        }
+      useFetch = false;
+      return { status: beacon(url, body) ? 200 : 0 };
     },
+    beacon,
     get keepalive() {
       return useFetch;
     },

@@ -5,12 +5,12 @@ import { readFileSync } from 'node:fs';
 it('probe', async () => {
   const browser = await launchBrowser();
   const collector = await launchCollector();
-  servePages(collector, () => pageHtml());
+  servePages(collector, () => pageHtml({ attrs: { 'data-debug': 'true' } }));
   const context = await browser.newContext();
   const page = await context.newPage();
   const logs: string[] = [];
   page.on('console', (m) => logs.push(m.type() + ': ' + m.text().slice(0, 200)));
-  page.on('pageerror', (e) => logs.push('pageerror ' + e.message));
+  page.on('requestfailed', (r) => logs.push('requestfailed ' + r.url() + ' ' + r.failure()?.errorText + ' ' + (r.postData() || '').length)); page.on('pageerror', (e) => logs.push('pageerror ' + e.message));
   await page.goto(collector.url + '/t/x');
   await page.waitForFunction('window._cio && window._cio.version');
   const src = readFileSync('/tmp/dbg/corpus.js', 'utf8');
@@ -24,6 +24,6 @@ it('probe', async () => {
   console.log('requests', JSON.stringify(collector.store.requests().map((r: any) => [r.status, r.count, r.bytes, r.error && r.error.slice(0, 300)])));
   console.log('events', collector.store.events().length);
   console.log('state', await page.evaluate(`(() => { const out = {}; for (let i = 0; i < localStorage.length; i++) { const k = localStorage.key(i); out[k] = localStorage.getItem(k).length; } return out; })()`));
-  console.log(logs.slice(0, 60).join('\n'));
+  console.log(logs.filter((l) => !/track: |\] track |\] page /.test(l)).join('\n'));
   await browser.close(); await collector.close();
 }, 120000);

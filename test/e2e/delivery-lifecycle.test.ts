@@ -1,0 +1,274 @@
+/**
+ * Reliable delivery, end to end (SPEC §7), part 2: the page going away
+ * (close, navigation, reload), the persisted queue, several tabs, and blocked
+ * or full storage. Part 1 (batching, retries, offline, limits) is
+ * delivery.test.ts; the helpers are in delivery-helpers.ts.
+ *
+ * Where a page goes away, the check ends with a next load in the same
+ * context: that is where anything left in storage would be sent, so it is
+ * also where a message sent twice would show.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, launchCollector, waitFor, type Collector, type PageOptions } from './harness';
+import { Scenario, serveScenarioPages } from './delivery-helpers';
+
+let browser: Browser;
+let collector: Collector;
+let current: Scenario | undefined;
+
+beforeAll(async () => {
+  [browser, collector] = await Promise.all([launchBrowser(), launchCollector()]);
+  serveScenarioPages(collector);
+});
+
+afterEach(async () => {
+  collector.clearFaults();
+  await current?.close();
+  current = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await collector?.close();
+});
+
+async function scenario(name: string, options?: PageOptions, init?: { script?: string }): Promise<Scenario> {
+  current = new Scenario(collector, name, options);
+  return current.start(browser, init);
+}
+
+/** ~1 KB of event data: 150 of these are more than two 64 KB requests. */
+const PAD = { pad: 'p'.repeat(1000) };
+
+/** Waits (up to `timeout`) for every expected message, without failing: whether they came before the next load. */
+const arrivedWithin = (s: Scenario, timeout: number) =>
+  waitFor(() => s.missing().length === 0, 'everything', timeout).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * The next page load in the same context: it sends whatever was left in
+ * storage, then a marker of its own; afterwards no message may be left in
+ * localStorage, and everything must be stored exactly once.
+ */
+async function nextLoad(s: Scenario, name: string): Promise<Page> {
+  const page = await s.open(name);
+  await s.track(page, `marker-${name}`, 0, 1);
+  await s.waitAll(60_000);
+  await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
+  return page;
+}
+
+function checkExactlyOnce(s: Scenario) {
+  s.assertExactlyOnce();
+  expect(s.duplicatesReceived(), 'messages received twice').toEqual([]);
+  expect(s.pageErrors()).toEqual([]);
+}
+
+const via = (s: Scenario) =>
+  s
+    .requests()
+    .map((r) => `${r.status}${r.beacon ? 'b' : ''}:${r.count}`)
+    .join(' ');
+
+describe('the page goes away', () => {
+  it('page closed right after 20 tracks: they arrive (as it closes, or on the next load) exactly once', async () => {
+    const s = await scenario('7a close after 20 tracks');
+    const page = await s.open('a');
+    s.t0 = Date.now();
+    await s.track(page, 'c', 0, 20);
+    await page.close();
+    const atClose = await arrivedWithin(s, 10_000);
+    const requestsAtClose = via(s);
+    await nextLoad(s, 'b');
+    checkExactlyOnce(s);
+    s.report(atClose ? `arrived as the page closed: ${requestsAtClose}` : `arrived on the next load: ${via(s)}`);
+  });
+
+  it('page closed with a backlog of 150 × 1 KB: everything arrives exactly once', async () => {
+    const s = await scenario('7b close with a backlog');
+    const page = await s.open('a');
+    s.t0 = Date.now();
+    await s.track(page, 'c', 0, 150, PAD);
+    await page.close();
+    const atClose = await arrivedWithin(s, 10_000);
+    const requestsAtClose = via(s);
+    await nextLoad(s, 'b');
+    checkExactlyOnce(s);
+    s.report(`${atClose ? 'all arrived as the page closed' : 'completed on the next load'}; requests ${atClose ? requestsAtClose : via(s)}`);
+  });
+
+  it('navigation away right after 15 tracks (still waiting on the 1 s timer): all arrive exactly once', async () => {
+    const s = await scenario('8a navigate after 15 tracks');
+    const page = await s.open('a');
+    s.t0 = Date.now();
+    await s.track(page, 'n', 0, 15);
+    await s.goto(page, 'b');
+    await s.track(page, 'marker-b', 0, 1);
+    await s.waitAll(60_000);
+    await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
+    checkExactlyOnce(s);
+    s.report(`requests ${via(s)}`);
+  });
+
+  it('navigation away with a backlog of 150 × 1 KB: all arrive exactly once', async () => {
+    const s = await scenario('8b navigate with a backlog');
+    const page = await s.open('a');
+    s.t0 = Date.now();
+    await s.track(page, 'n', 0, 150, PAD);
+    await s.goto(page, 'b');
+    await s.track(page, 'marker-b', 0, 1);
+    await s.waitAll(60_000);
+    await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
+    checkExactlyOnce(s);
+    s.report(`requests ${via(s)}`);
+  });
+});
+
+describe('the persisted queue', () => {
+  it('server failing: the queue is in localStorage; reloaded with the server healthy, it arrives exactly once', async () => {
+    collector.fault({ status: 503, count: 50 });
+    const s = await scenario('9a reload with a persisted queue');
+    const page = await s.open('a');
+    s.t0 = Date.now();
+    await s.track(page, 'q', 0, 30);
+    await waitFor(() => s.requests().some((r) => r.status === 503), 'a 503');
+    const queued = await waitFor(async () => {
+      const keys = await s.storedQueue(page);
+      return keys.length === 1 && keys[0].names.length === 31 ? keys : undefined;
+    }, 'the 31 messages in one _cioq_ key');
+    expect(queued[0].key).toMatch(new RegExp(`^_cioq_${s.site}_[0-9A-Z]{26}$`));
+    expect(queued[0].time).toBeGreaterThan(0);
+    expect([...queued[0].names].sort()).toEqual([...s.expected].sort());
+    expect(s.stored()).toEqual([]);
+
+    collector.clearFaults();
+    await s.reload(page, 'a');
+    await s.track(page, 'marker-reload', 0, 1);
+    await s.waitAll(60_000);
+    await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
+    checkExactlyOnce(s);
+    s.report(`requests ${via(s)}`);
+  });
+
+  it('offline: closed with the queue in localStorage; a new page back online sends it exactly once', async () => {
+    const s = await scenario('9b closed offline, next load online');
+    const page = await s.open('a');
+    await s.waitAll(); // the page event, while online
+    await s.context.setOffline(true);
+    await waitFor(() => page.evaluate(() => navigator.onLine === false), 'navigator.onLine === false');
+    s.t0 = Date.now();
+    await s.track(page, 'o', 0, 30);
+    await waitFor(async () => (await s.storedQueue(page)).flatMap((q) => q.names).length === 30, 'the 30 in localStorage');
+    await page.close();
+    expect(s.stored().filter((m) => m.event?.startsWith('o-'))).toEqual([]);
+
+    await s.context.setOffline(false);
+    await nextLoad(s, 'b');
+    checkExactlyOnce(s);
+    s.report(`requests ${via(s)}`);
+  });
+
+  it('server failing while the page closes: the unacknowledged messages are sent on the next load', async () => {
+    // Every message waits in localStorage until a 2xx acknowledges it (README):
+    // a beacon or keepalive request the server answers 503 is no acknowledgement.
+    collector.fault({ status: 503, count: 1000 });
+    const s = await scenario('9c closed while the server fails');
+    const page = await s.open('a');
+    s.t0 = Date.now();
+    await s.track(page, 'f', 0, 30);
+    await waitFor(() => s.requests().some((r) => r.status === 503), 'a 503');
+    await waitFor(async () => (await s.storedQueue(page)).flatMap((q) => q.names).length === 31, 'the 31 in localStorage');
+    const before = s.requests().length;
+    await page.close();
+    // Whatever the closing page hands the browser meets the failing server too (if it sends anything).
+    const beacon = await waitFor(() => s.requests().length > before, 'a request from the closing page', 10_000).then(
+      () => true,
+      () => false,
+    );
+
+    collector.clearFaults();
+    await nextLoad(s, 'b');
+    checkExactlyOnce(s);
+    s.report(`closing page ${beacon ? 'sent a request (503)' : 'sent nothing'}; requests ${via(s)}`);
+  });
+});
+
+describe('several tabs', () => {
+  it('two tabs tracking at once, one closed mid-stream: every event of both arrives exactly once', async () => {
+    const s = await scenario('10a two tabs, one closed');
+    const a = await s.open('a');
+    const b = await s.open('b');
+    s.t0 = Date.now();
+    for (let round = 0; round < 10; round++) {
+      await Promise.all([round < 5 ? s.track(a, 'A', round * 10, round * 10 + 10) : null, s.track(b, 'B', round * 10, round * 10 + 10)]);
+      if (round === 4) await a.close();
+    }
+    await s.track(b, 'marker-b', 0, 1);
+    await s.waitAll(60_000);
+    await nextLoad(s, 'c');
+    checkExactlyOnce(s);
+    s.report(`requests ${via(s)}`);
+  });
+
+  it('two tabs, the one closed has a backlog of 300 × 1 KB: the other (or the next load) sends it, exactly once', async () => {
+    const s = await scenario('10b two tabs, closed with a backlog');
+    const a = await s.open('a');
+    const b = await s.open('b');
+    s.t0 = Date.now();
+    await Promise.all([s.track(a, 'A', 0, 300, PAD), s.track(b, 'B', 0, 50)]);
+    await a.close();
+    await s.track(b, 'B', 50, 100);
+    const byOtherTab = await arrivedWithin(s, 30_000);
+    await nextLoad(s, 'c');
+    checkExactlyOnce(s);
+    s.report(`${byOtherTab ? 'all delivered before the next load' : 'completed by the next load'}; ${s.requests().length} requests`);
+  });
+});
+
+describe('blocked storage', () => {
+  const SECURITY_ERROR = `new DOMException('blocked', 'SecurityError')`;
+
+  it('localStorage and cookies both throw: delivery still works (with retries), no page error', async () => {
+    collector.fault({ status: 503, count: 2 });
+    const s = await scenario('11a storage and cookies blocked', {}, {
+      script: `
+        Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw ${SECURITY_ERROR}; } });
+        Object.defineProperty(Document.prototype, 'cookie', {
+          configurable: true,
+          get() { throw ${SECURITY_ERROR}; },
+          set(value) { throw ${SECURITY_ERROR}; },
+        });`,
+    });
+    const page = await s.open('a');
+    expect(await page.evaluate(() => { try { return !!localStorage; } catch { return 'throws'; } })).toBe('throws');
+    s.t0 = Date.now();
+    await s.track(page, 's', 0, 50);
+    await s.waitAll(60_000);
+    await s.track(page, 'marker', 0, 1);
+    await s.waitAll(60_000);
+    checkExactlyOnce(s);
+    // Identity falls back to memory: one anonymous ID for the page's life.
+    expect(new Set(s.stored().map((m) => m.anonymousId)).size).toBe(1);
+    s.report(`requests ${via(s)}`);
+  });
+
+  it('QuotaExceededError on every localStorage write: nothing is lost (with retries), no page error', async () => {
+    collector.fault({ status: 503, count: 2 });
+    const s = await scenario('11b storage quota exceeded', {}, {
+      script: `
+        Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };`,
+    });
+    const page = await s.open('a');
+    s.t0 = Date.now();
+    await s.track(page, 'q', 0, 60);
+    await s.waitAll(60_000);
+    await s.track(page, 'marker', 0, 1);
+    await s.waitAll(60_000);
+    checkExactlyOnce(s);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('_cioq_')))).toEqual([]);
+    s.report(`requests ${via(s)}`);
+  });
+});
