@@ -56,11 +56,13 @@ export function createApi(deps: ApiDeps): Cio {
     const message = deps.build(type, fields, dataKey, text && text[0] == '{' ? text : '{}');
     if (bytes(message) > MAX_MESSAGE) {
       const reason = type + ': over 32 KB, dropped';
-      warn(reason, fields);
-      return deps.dropped(reason);
+      warn(reason);
+      deps.dropped(reason);
+      return false;
     }
     deps.debug(type, fields, data);
     deps.deliver(message);
+    return true;
   };
 
   const keep = (options: unknown) =>
@@ -80,8 +82,8 @@ export function createApi(deps: ApiDeps): Cio {
       id = identity.userId();
       if (!id) return warn('identify: id missing');
     }
-    identity.setUser(id as string);
-    record('identify', {}, 'traits', traits, true);
+    // The user is kept only if the message goes: an id too large to send must not stick to every later event.
+    if (record('identify', { userId: id as string }, 'traits', traits, true)) identity.setUser(id as string);
   };
 
   return {

@@ -30,12 +30,15 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     );
     const cio = init(config, win);
     const run = (command: unknown) => {
-      if (!Array.isArray(command)) return warn('push: not a command', command);
-      const [method, ...args] = command as Command;
-      if (method == 'load') return;
-      const fn = cio[method] as ((...a: unknown[]) => void) | undefined;
-      if (typeof fn != 'function') return warn('unknown command', method);
-      fn(...args);
+      try {
+        const [method, ...args] = command as Command;
+        // Only our own commands: not `hasOwnProperty` and friends from Object.prototype.
+        if ({}.hasOwnProperty.call(cio, method)) (cio[method as keyof Cio] as (...a: unknown[]) => void)(...args);
+        else if (method != 'load') warn('unknown command', method);
+      } catch (error) {
+        // Whatever a page pushes (proxies, throwing iterators) stays its problem, not an exception.
+        warn('push: not a command', error);
+      }
     };
     // Keep the snippet's array as `_cio` (a page may hold a reference to it),
     // emptied, with the real methods, and a push that runs commands at once.

@@ -42,16 +42,16 @@ export function messageBuilder(win: Window, identity: Identity) {
     return contextText;
   };
 
-  /** `dataKey`/`dataText`: `properties` or `traits`, already encoded. */
+  /** `fields`: `event`, `name` or `userId` (over the current user's); `dataKey`/`dataText`: `properties` or `traits`, already encoded. */
   return (type: MessageType, fields: Record<string, string>, dataKey: string, dataText: string): string => {
     const now = Date.now();
     const head = encode({
       type,
-      ...fields,
       messageId: ulid(now),
       timestamp: new Date(now).toISOString(),
       anonymousId: identity.anonymousId(),
       userId: identity.userId(),
+      ...fields,
     })!;
     return head.slice(0, -1) + ',' + quote(dataKey) + ':' + dataText + ',"context":' + context() + '}';
   };

@@ -42,9 +42,9 @@ export function createTransport(win: Window): Transport {
       return false;
     }
   };
-  // False once the page has broken fetch (missing, throwing, or failing in a
-  // way the real one never does): then beacons carry everything, unanswered
-  // but delivered.
+  // False once the page has broken fetch (missing, throwing, answering
+  // something that is not a Response, or failing in a way the real one never
+  // does): then beacons carry everything, unanswered but delivered.
   let useFetch = typeof win.fetch == 'function';
 
   return {
@@ -59,8 +59,12 @@ export function createTransport(win: Window): Transport {
             keepalive: true,
             signal: AbortSignal.timeout && AbortSignal.timeout(TIMEOUT),
           });
-          if (typeof response.status == 'number')
+          if (response instanceof Response) {
+            // Read the answer: until then Chromium counts this keepalive
+            // request against its 64 KB budget, and later ones fail.
+            await response.text();
             return { status: response.status, retryAfter: waitFor(response.headers.get('Retry-After')) };
+          }
         } catch (error) {
           // The real fetch only fails with a TypeError (network) or an abort (our timeout).
           if (/TypeError|Abort|Timeout/.test((error as Error).name)) return { status: 0 };

@@ -67,11 +67,7 @@ function checkExactlyOnce(s: Scenario) {
   expect(s.pageErrors()).toEqual([]);
 }
 
-const via = (s: Scenario) =>
-  s
-    .requests()
-    .map((r) => `${r.status}${r.beacon ? 'b' : ''}:${r.count}`)
-    .join(' ');
+const via = (s: Scenario) => s.requestSummary();
 
 describe('the page goes away', () => {
   it('page closed right after 20 tracks: they arrive (as it closes, or on the next load) exactly once', async () => {
@@ -98,7 +94,7 @@ describe('the page goes away', () => {
     await nextLoad(s, 'b');
     checkExactlyOnce(s);
     s.report(`${atClose ? 'all arrived as the page closed' : 'completed on the next load'}; requests ${atClose ? requestsAtClose : via(s)}`);
-  });
+  }, 120_000);
 
   it('navigation away right after 15 tracks (still waiting on the 1 s timer): all arrive exactly once', async () => {
     const s = await scenario('8a navigate after 15 tracks');
@@ -124,7 +120,7 @@ describe('the page goes away', () => {
     await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
     checkExactlyOnce(s);
     s.report(`requests ${via(s)}`);
-  });
+  }, 120_000);
 });
 
 describe('the persisted queue', () => {
@@ -135,10 +131,10 @@ describe('the persisted queue', () => {
     s.t0 = Date.now();
     await s.track(page, 'q', 0, 30);
     await waitFor(() => s.requests().some((r) => r.status === 503), 'a 503');
-    const queued = await waitFor(async () => {
+    const queued = (await waitFor(async () => {
       const keys = await s.storedQueue(page);
       return keys.length === 1 && keys[0].names.length === 31 ? keys : undefined;
-    }, 'the 31 messages in one _cioq_ key');
+    }, 'the 31 messages in one _cioq_ key'))!;
     expect(queued[0].key).toMatch(new RegExp(`^_cioq_${s.site}_[0-9A-Z]{26}$`));
     expect(queued[0].time).toBeGreaterThan(0);
     expect([...queued[0].names].sort()).toEqual([...s.expected].sort());
@@ -193,7 +189,7 @@ describe('the persisted queue', () => {
     await nextLoad(s, 'b');
     checkExactlyOnce(s);
     s.report(`closing page ${beacon ? 'sent a request (503)' : 'sent nothing'}; requests ${via(s)}`);
-  });
+  }, 120_000);
 });
 
 describe('several tabs', () => {
@@ -221,11 +217,11 @@ describe('several tabs', () => {
     await Promise.all([s.track(a, 'A', 0, 300, PAD), s.track(b, 'B', 0, 50)]);
     await a.close();
     await s.track(b, 'B', 50, 100);
-    const byOtherTab = await arrivedWithin(s, 30_000);
+    const byOtherTab = await arrivedWithin(s, 20_000);
     await nextLoad(s, 'c');
     checkExactlyOnce(s);
     s.report(`${byOtherTab ? 'all delivered before the next load' : 'completed by the next load'}; ${s.requests().length} requests`);
-  });
+  }, 120_000);
 });
 
 describe('blocked storage', () => {

@@ -373,6 +373,20 @@ ${SPECIAL}
     expectCleanWire();
     expect(errors).toEqual([]);
   });
+
+  it('messages near the 32 KB limit: a 300 KB backlog of legal messages all arrive promptly', async () => {
+    // Legal but large: each message is under 32 KB, together they need several
+    // requests of up to 64 KB. A healthy SDK delivers them in a few seconds.
+    const { page, errors } = await open('/t/near-limit');
+    await ready(page);
+    await page.evaluate(`(() => {
+      for (var i = 0; i < 10; i++) _cio.track('near-limit', { i: i, pad: 'p'.repeat(30000) });
+    })()`);
+    const got = await waitForEvents(collector, 10, byEvent('near-limit'), 15_000);
+    expect(got.map((m) => m.properties!.i).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expectCleanWire();
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('event data made JSON-safe (SPEC §8), checked field by field', () => {
