@@ -21,7 +21,7 @@ export default [
   {
     // The file the snippet loads: one self-contained, minified IIFE.
     input: 'src/auto.ts',
-    output: { file: 'dist/track.js', format: 'iife', sourcemap: false },
+    output: { file: 'dist/track.js', format: 'iife', sourcemap: false, strict: false },
     plugins: [define(), resolve({ browser: true }), typescript({ declaration: false, declarationDir: undefined, outDir: 'dist' }), minify],
   },
   {

@@ -68,7 +68,7 @@ export function createApi(deps: ApiDeps): Cio {
   const keep = (options: unknown) =>
     isObject(options) && typeof options.useArrayParams == 'boolean' ? options.useArrayParams : deps.keepArrays;
 
-  const identify = (idOrTraits: unknown, traits?: unknown) => {
+  const identify = guard((idOrTraits: unknown, traits?: unknown) => {
     let id = idOrTraits;
     if (isObject(idOrTraits)) {
       // Classic form: identify({ id, email, created_at, ...traits }).
@@ -84,7 +84,7 @@ export function createApi(deps: ApiDeps): Cio {
     }
     // The user is kept only if the message goes: an id too large to send must not stick to every later event.
     if (record('identify', { userId: id as string }, 'traits', traits, true)) identity.setUser(id as string);
-  };
+  }) as Cio['identify'];
 
   return {
     track: guard((name: string, data?: Record<string, unknown>, options?: CallOptions) => {
@@ -105,8 +105,8 @@ export function createApi(deps: ApiDeps): Cio {
       }
       record('page', { name: (name || '').trim() || deps.pathname() }, 'properties', data, keep(options));
     }),
-    identify: guard(identify as Cio['identify']),
-    sidentify: guard(identify as Cio['identify']),
+    identify,
+    sidentify: identify,
     reset: guard(() => identity.reset()),
     on: guard(deps.on),
     off: guard(deps.off),

@@ -105,10 +105,9 @@ export function createDelivery(
     inflight = new Set(batch);
     // A backlog larger than one request goes out right after this one.
     due = waiting() > 0;
-    hooks.debug('POST', url, batch.length + ' messages');
     transport.post(url, body(batch)).then(({ status, retryAfter }) => {
       inflight = undefined;
-      hooks.debug('→', status || 'network error');
+      hooks.debug('POST', url, batch.length, status || 'network error');
       if (status >= 200 && status < 300) {
         attempt = 0;
         queue.remove(batch);
@@ -139,7 +138,7 @@ export function createDelivery(
     let batch: string[];
     if (nav.onLine !== false)
       while ((batch = next()).length && transport.beacon(url, body(batch))) {
-        hooks.debug('beacon', batch.length + ' messages');
+        hooks.debug('beacon', url, batch.length);
         queue.remove(batch);
       }
     if (release && inflight && transport.keepalive) queue.remove([...inflight]);

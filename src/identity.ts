@@ -11,46 +11,56 @@ export interface Identity {
   setUser(id: string): void;
   /** Forgets the user and starts a new anonymous ID. */
   reset(): void;
+  /** Takes up what the stores hold now: another tab may have identified or reset. */
+  refresh(): void;
 }
+
+/** Keys whose change in another tab calls for a refresh. */
+export const IDENTITY_KEYS = /^_cio(anon)?id$/;
 
 /**
  * Who the visitor is, kept in every store that works (cookies first, then
- * localStorage), or in memory when none does. Read from the stores on every
- * call rather than cached, so that an identify or reset in another tab is
- * seen here too.
+ * localStorage) and in memory, which is what calls read: a cookie read costs
+ * several µs, too much for every `track()`. The caller refreshes memory from
+ * the stores when another tab may have changed them.
  */
 export function createIdentity(stores: KeyValue[]): Identity {
-  const memory: Record<string, string | undefined> = {};
-  /** Whether a store took the last write: then memory is no authority, the stores are. */
+  const ids: Record<string, string | undefined> = {};
+  /** Whether a store took the last write: then the stores, not memory, are the authority. */
   let stored = false;
+  const write = (key: string, value: string) => {
+    ids[key] = value;
+    stored = false;
+    for (const store of stores) stored = store.set(key, value) || stored;
+  };
   const read = (key: string) => {
     for (const store of stores) {
       const value = store.get(key);
       if (value) return value;
     }
-    return stored ? undefined : memory[key];
+    return undefined;
   };
-  const write = (key: string, value: string) => {
-    memory[key] = value;
-    stored = false;
-    for (const store of stores) stored = store.set(key, value) || stored;
+  const refresh = () => {
+    for (const key of [ANONYMOUS, USER]) {
+      const value = read(key);
+      if (value || stored) ids[key] = value;
+    }
+    // Copy what one store kept into the others (cookies cleared, or Safari
+    // expiring script-set cookies) so the IDs survive in all of them.
+    write(ANONYMOUS, ids[ANONYMOUS] || ulid());
+    if (ids[USER]) write(USER, ids[USER]!);
   };
-  const anonymousId = () => read(ANONYMOUS) || (write(ANONYMOUS, ulid()), memory[ANONYMOUS]!);
-
-  // Copy what one store kept into the others (cookies cleared, or Safari
-  // expiring script-set cookies) so the ID survives in all of them.
-  write(ANONYMOUS, anonymousId());
-  const user = read(USER);
-  if (user) write(USER, user);
+  refresh();
 
   return {
-    anonymousId,
-    userId: () => read(USER),
+    anonymousId: () => ids[ANONYMOUS]!,
+    userId: () => ids[USER],
     setUser: (id) => write(USER, id),
     reset() {
-      memory[USER] = undefined;
+      ids[USER] = undefined;
       for (const store of stores) store.del(USER);
       write(ANONYMOUS, ulid());
     },
+    refresh,
   };
 }

@@ -1,7 +1,7 @@
 import { createApi } from './api';
 import { createDelivery } from './delivery';
 import { createEvents } from './events';
-import { createIdentity } from './identity';
+import { createIdentity, IDENTITY_KEYS } from './identity';
 import { debugLogger, warn } from './log';
 import { messageBuilder } from './message';
 import { createQueue } from './queue';
@@ -20,8 +20,13 @@ export function init(config: Config, win: Window = window): Cio {
   const events = createEvents();
   const debug = debugLogger(config.debug);
   const local = localStore(win);
-  const identity = createIdentity([cookieKeyValue(win.document, config.cookieDomain), storageKeyValue(local)]);
-  const build = messageBuilder(win, identity);
+  const localKeyValue = storageKeyValue(local);
+  const identity = createIdentity([cookieKeyValue(win.document, config.cookieDomain), localKeyValue]);
+  // An identify or reset in another tab, heard through the localStorage mirror.
+  win.addEventListener('storage', (event) => {
+    if (!event.key || IDENTITY_KEYS.test(event.key)) identity.refresh();
+  });
+  const build = messageBuilder(win, localKeyValue, identity);
 
   let deliver = (message: string) => debug('not sent (no data-site-id):', message);
   let flush = () => NativePromise.resolve(true);

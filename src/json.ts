@@ -17,8 +17,8 @@ export const quote = (s: string): string =>
 
 const utf8 = new TextEncoder();
 
-/** Size of `s` on the wire, in UTF-8. */
-export const bytes = (s: string): number => utf8.encode(s).length;
+/** Size of `s` on the wire, in UTF-8 (counted only when not plain ASCII: the usual case stays allocation-free). */
+export const bytes = (s: string): number => (/[^\0-\x7f]/.test(s) ? utf8.encode(s).length : s.length);
 
 /**
  * JSON text for `value`, or `undefined` where JSON would leave it out
@@ -59,8 +59,6 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
     try {
       let v: object = value;
       if (v instanceof Error) v = { name: v.name, message: v.message };
-      else if (v instanceof Map) v = Object.fromEntries(v);
-      else if (v instanceof Set) v = Array.from(v);
       else if (!Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON == 'function') {
         // Dates and other objects that say how they serialise.
         return walk((v as { toJSON(): unknown }).toJSON()) || 'null';

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApi, MAX_MESSAGE, type ApiDeps } from '../../src/api';
 import { createIdentity } from '../../src/identity';
 import { messageBuilder } from '../../src/message';
-import { freshWindow, spyWarnings } from './helpers';
+import { storageKeyValue } from '../../src/storage';
+import { freshWindow, spyWarnings, asStorage, memoryStorage } from './helpers';
 
 /** createApi over real identity (in memory) and message building, with delivery and events faked. */
 function setup(keepArrays = false) {
@@ -13,7 +14,7 @@ function setup(keepArrays = false) {
   const deps = {
     keepArrays,
     identity,
-    build: messageBuilder(win, identity),
+    build: messageBuilder(win, storageKeyValue(asStorage(memoryStorage())), identity),
     deliver: vi.fn((text: string) => void delivered.push(JSON.parse(text))),
     dropped: vi.fn(),
     on: vi.fn(),

@@ -1,5 +1,5 @@
 import { decodeTime, isValid } from 'ulid';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIdentity } from '../../src/identity';
 import { cookieKeyValue, storageKeyValue, type KeyValue } from '../../src/storage';
 import { asStorage, clearCookies, cookieDocument, memoryStorage } from './helpers';
@@ -53,11 +53,26 @@ describe('createIdentity', () => {
     expect(createIdentity(pageStores()).userId()).toBe('user-7');
   });
 
-  it('sees an identify made in another tab', () => {
+  it('sees an identify and a reset made in another tab once refreshed (the storage event)', () => {
     const here = createIdentity(pageStores());
     const there = createIdentity(pageStores());
     there.setUser('from-other-tab');
+    here.refresh();
     expect(here.userId()).toBe('from-other-tab');
+    there.reset();
+    here.refresh();
+    expect(here.userId()).toBeUndefined();
+    expect(here.anonymousId()).toBe(there.anonymousId());
+  });
+
+  it('keeps its IDs in memory between refreshes: no cookie read per call', () => {
+    const stores = pageStores();
+    const identity = createIdentity(stores);
+    identity.setUser('cached');
+    const spies = stores.map((store) => vi.spyOn(store, 'get'));
+    for (let i = 0; i < 5; i++) expect(identity.userId()).toBe('cached');
+    identity.anonymousId();
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
   });
 
   it('reset forgets the user everywhere and starts a new anonymous ID', () => {

@@ -2,7 +2,8 @@ import { decodeTime, isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIdentity } from '../../src/identity';
 import { messageBuilder } from '../../src/message';
-import { freshWindow, ISO_RE } from './helpers';
+import { storageKeyValue } from '../../src/storage';
+import { freshWindow, ISO_RE, asStorage, memoryStorage } from './helpers';
 import pkg from '../../package.json';
 
 const NOW = Date.UTC(2025, 2, 4, 5, 6, 7, 890);
@@ -12,7 +13,7 @@ function setup() {
   const win = freshWindow(URL_, { referrer: 'https://ref.example.org/' });
   win.document.title = 'Cart';
   const identity = createIdentity([]);
-  const build = messageBuilder(win, identity);
+  const build = messageBuilder(win, storageKeyValue(asStorage(memoryStorage())), identity);
   return { win, identity, build };
 }
 
