@@ -2,7 +2,8 @@ import type { Identity } from './identity';
 import { bytes, encode } from './json';
 import { warn } from './log';
 import type { MessageType } from './message';
-import type { CallOptions, Cio, LifecycleEvent, Listener } from './types';
+import type { Events } from './events';
+import type { CallOptions, Cio } from './types';
 
 /** SPEC §7: a larger message is dropped with a warning. */
 export const MAX_MESSAGE = 32 * 1024;
@@ -12,10 +13,8 @@ export interface ApiDeps {
   identity: Identity;
   build(type: MessageType, fields: Record<string, string>, dataKey: string, dataText: string): string;
   deliver(message: string): void;
-  dropped(reason: string): void;
-  on(event: LifecycleEvent, fn: Listener): void;
-  off(event: LifecycleEvent, fn: Listener): void;
   flush(): Promise<boolean>;
+  events: Events;
   debug(...args: unknown[]): void;
   pathname(): string;
 }
@@ -57,7 +56,7 @@ export function createApi(deps: ApiDeps): Cio {
     if (bytes(message) > MAX_MESSAGE) {
       const reason = type + ': over 32 KB, dropped';
       warn(reason);
-      deps.dropped(reason);
+      deps.events.emit('error', () => ({ status: 0, reason, dropped: 1 }));
       return false;
     }
     deps.debug(type, fields, data);
@@ -108,8 +107,8 @@ export function createApi(deps: ApiDeps): Cio {
     identify,
     sidentify: identify,
     reset: guard(() => identity.reset()),
-    on: guard(deps.on),
-    off: guard(deps.off),
+    on: guard(deps.events.on),
+    off: guard(deps.events.off),
     flush: guard(deps.flush),
   } as Cio;
 }

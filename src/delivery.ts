@@ -2,7 +2,7 @@ import { bytes, quote } from './json';
 import { warn } from './log';
 import type { Queue } from './queue';
 import { MAX_BODY, NativePromise, type Transport } from './transport';
-import type { DeliveryError } from './types';
+import type { Events } from './events';
 
 /** A request goes out when this many messages wait… */
 const BATCH_COUNT = 20;
@@ -12,11 +12,6 @@ const BATCH_WAIT = 1000;
 const BACKOFF_BASE = 1000;
 const BACKOFF_CAP = 60e3;
 
-export interface DeliveryHooks {
-  sent(batch: string[]): void;
-  error(error: DeliveryError): void;
-  debug(...args: unknown[]): void;
-}
 
 export interface Delivery {
   add(message: string): void;
@@ -36,7 +31,8 @@ export function createDelivery(
   transport: Transport,
   url: string,
   writeKey: string,
-  hooks: DeliveryHooks,
+  events: Events,
+  debug: (...args: unknown[]) => void,
 ): Delivery {
   const nav = win.navigator;
   let inflight: Set<string> | undefined;
@@ -107,11 +103,11 @@ export function createDelivery(
     due = waiting() > 0;
     transport.post(url, body(batch)).then(({ status, retryAfter }) => {
       inflight = undefined;
-      hooks.debug('POST', url, batch.length, status || 'network error');
+      debug('POST', url, batch.length, status || 'network error');
       if (status >= 200 && status < 300) {
         attempt = 0;
         queue.remove(batch);
-        hooks.sent(batch);
+        events.emit('sent', () => batch.map((text) => JSON.parse(text)));
       } else if (!status || status == 408 || status == 429 || status >= 500) {
         attempt++;
         const backoff = Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt);
@@ -122,7 +118,7 @@ export function createDelivery(
         queue.remove(batch);
         const reason = `HTTP ${status}: dropped ${batch.length} messages`;
         warn(reason);
-        hooks.error({ status, reason, dropped: batch.length });
+        events.emit('error', () => ({ status, reason, dropped: batch.length }));
       }
       pump();
     });
@@ -138,7 +134,7 @@ export function createDelivery(
     let batch: string[];
     if (nav.onLine !== false)
       while ((batch = next()).length && transport.beacon(url, body(batch))) {
-        hooks.debug('beacon', url, batch.length);
+        debug('beacon', url, batch.length);
         queue.remove(batch);
       }
     if (release && inflight && transport.keepalive) queue.remove([...inflight]);

@@ -1,6 +1,8 @@
 import { warn } from './log';
 import type { LifecycleEvent, Listener } from './types';
 
+export type Events = ReturnType<typeof createEvents>;
+
 /** `on`/`off` for the SDK's lifecycle events. */
 export function createEvents() {
   const listeners: Partial<Record<LifecycleEvent, Listener[]>> = {};

@@ -32,11 +32,7 @@ export function init(config: Config, win: Window = window): Cio {
   let flush = () => NativePromise.resolve(true);
   if (config.siteId) {
     const queue = createQueue(win, local, config.siteId, () => delivery.flush());
-    const delivery = createDelivery(win, queue, createTransport(win), config.endpoint + '/v1/batch', config.siteId, {
-      sent: (batch) => events.emit('sent', () => batch.map((text) => JSON.parse(text))),
-      error: (error) => events.emit('error', () => error),
-      debug,
-    });
+    const delivery = createDelivery(win, queue, createTransport(win), config.endpoint + '/v1/batch', config.siteId, events, debug);
     deliver = delivery.add;
     flush = delivery.flush;
   } else warn('no data-site-id: nothing will be sent');
@@ -49,10 +45,8 @@ export function init(config: Config, win: Window = window): Cio {
     identity,
     build,
     deliver,
-    dropped: (reason) => events.emit('error', () => ({ status: 0, reason, dropped: 1 })),
-    on: events.on,
-    off: events.off,
     flush,
+    events,
     debug,
     pathname: () => win.location.pathname,
   });

@@ -59,6 +59,8 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
     try {
       let v: object = value;
       if (v instanceof Error) v = { name: v.name, message: v.message };
+      else if (v instanceof Map) v = Object.fromEntries(v);
+      else if (v instanceof Set) v = Array.from(v);
       else if (!Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON == 'function') {
         // Dates and other objects that say how they serialise.
         return walk((v as { toJSON(): unknown }).toJSON()) || 'null';

@@ -1,6 +1,7 @@
 import { isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApi, MAX_MESSAGE, type ApiDeps } from '../../src/api';
+import { createEvents } from '../../src/events';
 import { createIdentity } from '../../src/identity';
 import { messageBuilder } from '../../src/message';
 import { storageKeyValue } from '../../src/storage';
@@ -11,19 +12,22 @@ function setup(keepArrays = false) {
   const win = freshWindow('https://shop.example.com/current/path?x=1');
   const identity = createIdentity([]);
   const delivered: Record<string, any>[] = [];
+  const events = createEvents();
+  const on = vi.spyOn(events, 'on');
+  const off = vi.spyOn(events, 'off');
+  const dropped = vi.fn();
+  events.on('error', (error) => dropped((error as { reason: string }).reason));
   const deps = {
     keepArrays,
     identity,
     build: messageBuilder(win, storageKeyValue(asStorage(memoryStorage())), identity),
     deliver: vi.fn((text: string) => void delivered.push(JSON.parse(text))),
-    dropped: vi.fn(),
-    on: vi.fn(),
-    off: vi.fn(),
     flush: vi.fn(() => Promise.resolve(true)),
+    events,
     debug: vi.fn(),
     pathname: () => win.location.pathname,
   } satisfies ApiDeps;
-  return { api: createApi(deps), deps, identity, delivered };
+  return { api: createApi(deps), deps: { ...deps, on, off, dropped }, identity, delivered };
 }
 
 let warnings: ReturnType<typeof spyWarnings>;

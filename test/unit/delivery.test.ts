@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDelivery } from '../../src/delivery';
+import { createEvents } from '../../src/events';
 import { createQueue } from '../../src/queue';
 import type { Result } from '../../src/transport';
 import {
@@ -17,14 +18,23 @@ import {
 const URL_ = 'https://collector.test/v1/batch';
 const WRITE_KEY = 'site-abc';
 
+/** Real lifecycle events, with spies on what `sent` (as message texts) and `error` receive. */
+function recordEvents() {
+  const events = createEvents();
+  const hooks = { events, sent: vi.fn(), error: vi.fn(), debug: vi.fn() };
+  events.on('sent', (batch) => hooks.sent((batch as unknown[]).map((m) => JSON.stringify(m))));
+  events.on('error', (error) => hooks.error(error));
+  return hooks;
+}
+
 /** A delivery over a real queue (in-memory storage) and a fake transport answering with `responses` in turn, then 200. */
 function setup(responses: Result[] = []) {
   const win = freshWindow('https://shop.example.com/');
   const store = memoryStorage();
   const queue = createQueue(win, asStorage(store), WRITE_KEY, () => {});
   const transport = fakeTransport((_, n) => responses[n - 1] || { status: 200 });
-  const hooks = { sent: vi.fn(), error: vi.fn(), debug: vi.fn() };
-  const delivery = createDelivery(win, queue, transport, URL_, WRITE_KEY, hooks);
+  const hooks = recordEvents();
+  const delivery = createDelivery(win, queue, transport, URL_, WRITE_KEY, hooks.events, hooks.debug);
   const add = (from: number, count: number, size?: number, pad?: string) => {
     for (let i = from; i < from + count; i++) delivery.add(message(i, size, pad));
   };
@@ -313,9 +323,9 @@ describe('flush', () => {
     const win = freshWindow();
     const store = memoryStorage({ ['_cioq_' + WRITE_KEY + '_CLOSEDTAB']: '0\n' + message(1) });
     const transport = fakeTransport();
-    const hooks = { sent: vi.fn(), error: vi.fn(), debug: vi.fn() };
+    const hooks = recordEvents();
     const queue = createQueue(win, asStorage(store), WRITE_KEY, () => {});
-    const delivery = createDelivery(win, queue, transport, URL_, WRITE_KEY, hooks);
+    const delivery = createDelivery(win, queue, transport, URL_, WRITE_KEY, hooks.events, hooks.debug);
     await vi.advanceTimersByTimeAsync(500);
     expect(queue.items).toEqual([message(1)]);
     const done = vi.fn();

@@ -111,10 +111,14 @@ describe('encode: JSON-safe values (SPEC §8)', () => {
     expect(parse({ custom: { toJSON: () => ({ replaced: true }) } })).toEqual({ custom: { replaced: true } });
   });
 
-  it('writes a Map and a Set as JSON.stringify does: as empty objects', () => {
-    const data = { m: new Map([['a', 1]]), s: new Set([1, 2]), kept: 1 };
-    expect(encode(data)).toBe(JSON.stringify(data));
-    expect(parse(data)).toEqual({ m: {}, s: {}, kept: 1 });
+  it('writes a Map as an object and a Set as an array', () => {
+    const map = new Map<unknown, unknown>([
+      ['a', 1],
+      ['b', new Set([1, 2])],
+    ]);
+    expect(parse(map)).toEqual({ a: 1, b: [1, 2] });
+    expect(parse(new Set(['x', 'y']))).toEqual(['x', 'y']);
+    expect(parse({ s: new Set(['x', 'y']) }, false)).toEqual({ s: { 0: 'x', 1: 'y' } });
   });
 
   it('writes typed arrays as arrays (reshaped like any array), walking them by index', () => {
@@ -153,6 +157,8 @@ describe('encode: JSON-safe values (SPEC §8)', () => {
     const hostile = JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}');
     const text = encode(hostile)!;
     expect(text).toBe('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}');
+    const map = new Map([['__proto__', { polluted: true }]]);
+    expect(encode(map)).toBe('{"__proto__":{"polluted":true}}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
   });
