@@ -43,6 +43,8 @@ export function createDelivery(
   let attempt = 0;
   let retryAt = 0;
   let waiters: ((empty: boolean) => void)[] = [];
+  /** Between pagehide and pageshow: the page is closing, or frozen in the back/forward cache. */
+  let gone = false;
 
   const settle = (empty: boolean) => {
     for (const resolve of waiters) resolve(empty);
@@ -87,8 +89,9 @@ export function createDelivery(
   };
 
   const pump = () => {
-    // A flush waiting counts as due: it asked for everything to go now.
-    if (inflight || !(due || waiters.length)) return;
+    // A flush waiting counts as due: it asked for everything to go now. A
+    // page that is gone sends nothing more: its queue is for others to adopt.
+    if (gone || inflight || !(due || waiters.length)) return;
     const now = Date.now();
     if (retryAt > now) return arm(retryAt - now);
     // Offline: wait for the `online` event rather than fail and back off.
@@ -129,26 +132,33 @@ export function createDelivery(
    * browser (sendBeacon) and write what it would not take to storage for the
    * next page load. A request already under way with keepalive completes on
    * its own, so `release` (the page is leaving) leaves it out of storage too.
+   * While the endpoint is failing (a retry is pending), nothing is handed
+   * over blind: it all stays stored, to be sent with an answer next time.
    */
   const hide = (release?: boolean) => {
     let batch: string[];
-    if (nav.onLine !== false)
+    if (nav.onLine !== false && !attempt)
       while ((batch = next()).length && transport.beacon(url, body(batch))) {
         debug('beacon', url, batch.length);
         queue.remove(batch);
       }
-    if (release && inflight && transport.keepalive) queue.remove([...inflight]);
+    if (release && inflight && transport.keepalive && !attempt) queue.remove([...inflight]);
     queue.save(release);
   };
 
   win.addEventListener('visibilitychange', () => {
-    if (win.document.visibilityState == 'hidden') hide();
+    // After pagehide (Chromium fires it first) the queue is released: keep it so.
+    if (!gone && win.document.visibilityState == 'hidden') hide();
   });
-  win.addEventListener('pagehide', () => hide(true));
+  win.addEventListener('pagehide', () => {
+    gone = true;
+    hide(true);
+  });
   win.addEventListener('pageshow', (event) => {
     // Back from the back/forward cache: take the queue back (what another tab adopted meanwhile stays with it).
     if ((event as PageTransitionEvent).persisted) {
-      queue.save();
+      gone = false;
+      queue.save(false);
       kick();
     }
   });
@@ -161,7 +171,9 @@ export function createDelivery(
   return {
     add(message) {
       queue.add(message);
-      kick();
+      // A call from the page's own pagehide handler, after ours: same treatment.
+      if (gone) hide(true);
+      else kick();
     },
     flush() {
       const done = new NativePromise<boolean>((resolve) => waiters.push(resolve));

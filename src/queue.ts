@@ -12,7 +12,10 @@ export interface Queue {
   add(message: string): void;
   /** Forgets these messages: acknowledged, or refused for good. */
   remove(messages: string[]): void;
-  /** Writes to storage now; `release` hands the queue to whichever tab loads next. */
+  /**
+   * Writes to storage now. `true` releases the queue to whichever tab loads
+   * next, `false` takes it back; by default it stays as it was.
+   */
   save(release?: boolean): void;
   /** Takes over queues left by closed tabs; returns how many messages came. */
   adopt(): number;
@@ -40,8 +43,11 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
   /** What our key held after our last write: to notice a tab having adopted it since. */
   let written = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
+  let released = false;
 
-  const save = (release?: boolean) => {
+  const save = (release = released) => {
+    released = release;
     clearTimeout(timer);
     timer = undefined;
     try {
