@@ -58,7 +58,7 @@ export function createIdentity(stores: KeyValue[]): Identity {
     setUser: (id) => write(USER, id),
     reset() {
       ids[USER] = undefined;
-      for (const store of stores) store.del(USER);
+      for (const store of stores) store.set(USER, '');
       write(ANONYMOUS, ulid());
     },
     refresh,

@@ -28,7 +28,8 @@ export function init(config: Config, win: Window = window): Cio {
   });
   const build = messageBuilder(win, localKeyValue, identity);
 
-  let deliver = (message: string) => debug('not sent (no data-site-id):', message);
+  // Without a site id, calls are checked and built (so warnings still show) but go nowhere.
+  let deliver = (_: string) => {};
   let flush = () => NativePromise.resolve(true);
   if (config.siteId) {
     const queue = createQueue(win, local, config.siteId, () => delivery.flush());

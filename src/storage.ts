@@ -5,9 +5,8 @@
  */
 export interface KeyValue {
   get(key: string): string | null;
-  /** Returns whether the value was stored. */
+  /** Stores `value`, or deletes the key when it is empty; returns whether that took. */
   set(key: string, value: string): boolean;
-  del(key: string): void;
 }
 
 const attempt = <T>(fn: () => T, fallback: T): T => {
@@ -25,10 +24,10 @@ export const storageKeyValue = (store: Storage | undefined): KeyValue => ({
   get: (key) => attempt(() => store!.getItem(key), null),
   set: (key, value) =>
     attempt(() => {
-      store!.setItem(key, value);
+      if (value) store!.setItem(key, value);
+      else store!.removeItem(key);
       return true;
     }, false),
-  del: (key) => attempt(() => store!.removeItem(key), undefined),
 });
 
 const YEAR = 31536000;
@@ -82,9 +81,8 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
     get,
     set: (key, value) =>
       attempt(() => {
-        write(key, value, YEAR, registrable());
-        return get(key) == value;
+        write(key, value, value ? YEAR : 0, registrable());
+        return get(key) == (value || null);
       }, false),
-    del: (key) => attempt(() => write(key, '', 0, registrable()), ''),
   };
 }
