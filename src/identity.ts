@@ -31,7 +31,9 @@ export function createIdentity(stores: KeyValue[]): Identity {
   const write = (key: string, value: string) => {
     ids[key] = value;
     stored = false;
-    for (const store of stores) stored = store.set(key, value) || stored;
+    // Only where it is not already: a cookie write (and the first one's
+    // domain probe) is the costliest thing on a page load.
+    for (const store of stores) stored = store.get(key) == value || store.set(key, value) || stored;
   };
   const read = (key: string) => {
     for (const store of stores) {
