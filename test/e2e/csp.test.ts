@@ -7,48 +7,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module without types
 import { renderSnippet } from '../../collector/snippet.mjs';
-import {
-  launchBrowser,
-  launchCollector,
-  ROOT,
-  servePages,
-  SITE,
-  waitFor,
-  waitForEvents,
-  watchErrors,
-  type Collector,
-  type WireMessage,
-} from './harness';
+import { byEvent, ROOT, SITE, usePageSuite, waitFor, waitForEvents } from './harness';
 
-let browser: Browser;
-let collector: Collector;
-let context: BrowserContext | undefined;
-const pages = new Map<string, string>();
-
-beforeAll(async () => {
-  [browser, collector] = await Promise.all([launchBrowser(), launchCollector()]);
-  servePages(collector, (url) => pages.get(url.pathname) ?? '<!doctype html><title>no such test page</title>');
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await collector?.close();
-});
-
-beforeEach(() => {
-  pages.clear();
-  collector.clearFaults();
-  collector.store.clear();
-});
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
+const suite = usePageSuite(() => '<!doctype html><title>no such test page</title>');
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
@@ -73,33 +38,27 @@ const RECORD_VIOLATIONS = `(() => {
   });
 })()`;
 
-async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  context = await browser.newContext();
-  await context.addInitScript(RECORD_VIOLATIONS);
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  return { page, errors };
-}
+/** A fresh page that records CSP violations. */
+const openPage = () => suite.openPage(RECORD_VIOLATIONS);
 
 const violations = (page: Page) => page.evaluate('window.__cspViolations.slice()') as Promise<string[]>;
 
 /** The three calls and the automatic page event arrive, valid; the SDK sent them, not a fallback. */
 async function expectDelivered(path: string) {
-  const byEvent = (name: string) => (m: WireMessage) => m.type === 'track' && m.event === name;
-  const [track] = await waitForEvents(collector, 1, byEvent('csp-track'));
+  const [track] = await waitForEvents(suite.collector, 1, byEvent('csp-track'));
   expect(track.properties).toEqual({ n: 1, when: '1970-01-01T00:00:00.000Z' });
-  const [after] = await waitForEvents(collector, 1, byEvent('csp-after-load'));
+  const [after] = await waitForEvents(suite.collector, 1, byEvent('csp-after-load'));
   expect(after.userId).toBe('csp-user');
-  await waitForEvents(collector, 1, (m) => m.type === 'identify' && m.userId === 'csp-user');
-  await waitForEvents(collector, 1, (m) => m.type === 'page' && m.name === path);
-  const bad = collector.store.requests().filter((r) => r.status !== 200 || r.rejected > 0);
+  await waitForEvents(suite.collector, 1, (m) => m.type === 'identify' && m.userId === 'csp-user');
+  await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === path);
+  const bad = suite.collector.store.requests().filter((r) => r.status !== 200 || r.rejected > 0);
   expect(bad).toEqual([]);
 }
 
 describe('strict Content-Security-Policy', () => {
   it('as a response header: events arrive, zero violations', async () => {
     const path = '/t/csp-header';
-    const url = collector.url + path;
+    const url = suite.collector.url + path;
     const { page, errors } = await openPage();
     // Playwright routing for this one HTML document only (the collector's pages
     // cannot carry headers); track.js and /v1/batch go to the collector untouched.
@@ -127,9 +86,9 @@ describe('strict Content-Security-Policy', () => {
 
   it('as <meta http-equiv>: events arrive, zero violations', async () => {
     const path = '/t/csp-meta';
-    pages.set(path, cspPage(`<meta http-equiv="Content-Security-Policy" content="${POLICY}">`));
+    suite.pages.set(path, cspPage(`<meta http-equiv="Content-Security-Policy" content="${POLICY}">`));
     const { page, errors } = await openPage();
-    await page.goto(collector.url + path);
+    await page.goto(suite.collector.url + path);
     await expectDelivered(path);
     expect(await page.evaluate('window._cio.flush()')).toBe(true);
     expect(await violations(page)).toEqual([]);
@@ -150,9 +109,9 @@ describe('what dist/track.js touches', () => {
 
   it('adds no global but _cio, and changes no built-in prototype', async () => {
     const path = '/t/globals';
-    pages.set(path, '<!doctype html><html><head><meta charset="utf-8"><title>globals</title></head><body></body></html>');
+    suite.pages.set(path, '<!doctype html><html><head><meta charset="utf-8"><title>globals</title></head><body></body></html>');
     const { page, errors } = await openPage();
-    await page.goto(collector.url + path);
+    await page.goto(suite.collector.url + path);
     const SNAPSHOT = `(() => {
       const names = (o) => Object.getOwnPropertyNames(o).concat(Object.getOwnPropertySymbols(o).map(String)).sort();
       return {
@@ -177,7 +136,7 @@ describe('what dist/track.js touches', () => {
       document.head.appendChild(s);
     })()`);
     await waitFor(() => page.evaluate('!!(window._cio && window._cio.version)'), 'track.js to load');
-    await waitForEvents(collector, 1, (m) => m.type === 'page' && m.name === path);
+    await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === path);
     const after = (await page.evaluate(SNAPSHOT)) as typeof before;
 
     expect(after.keys.filter((k) => !before.keys.includes(k))).toEqual(['_cio']);

@@ -9,9 +9,19 @@
  * `page:<path>` for the automatic page event), and the collector's stored
  * messages are checked against that list: each exactly once, nothing else.
  */
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { pageHtml, servePages, waitFor, watchErrors, type Collector, type PageOptions, type WireMessage } from './harness';
+import {
+  launchBrowser,
+  launchCollector,
+  pageHtml,
+  servePages,
+  waitFor,
+  watchErrors,
+  type Collector,
+  type PageOptions,
+  type WireMessage,
+} from './harness';
 
 /** Options of the pages of each scenario, by key (the first path segment after /t/). */
 const pageOptions = new Map<string, PageOptions>();
@@ -253,4 +263,47 @@ export class Scenario {
     pageOptions.delete(this.key);
     await this.context?.close().catch(() => {});
   }
+}
+
+/** Tracks a marker and waits for everything, so that a late duplicate would have come before the checks. */
+export async function settle(s: Scenario, page: Page, timeout = 30_000): Promise<void> {
+  await s.waitAll(timeout);
+  await s.track(page, 'marker', 0, 1);
+  await s.waitAll(timeout);
+}
+
+/**
+ * One browser and collector for the file, serving the scenarios' pages:
+ * registers the file's hooks. After each test the collector's faults are
+ * cleared and that test's scenario is closed.
+ */
+export function useScenarios() {
+  let browser: Browser;
+  let collector: Collector;
+  let current: Scenario | undefined;
+
+  beforeAll(async () => {
+    [browser, collector] = await Promise.all([launchBrowser(), launchCollector()]);
+    serveScenarioPages(collector);
+  });
+  afterEach(async () => {
+    collector.clearFaults();
+    await current?.close();
+    current = undefined;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await collector?.close();
+  });
+
+  return {
+    get collector() {
+      return collector;
+    },
+    /** The test's scenario, started in a context of its own. */
+    async scenario(name: string, options?: PageOptions, init?: { script?: string }): Promise<Scenario> {
+      current = new Scenario(collector, name, options);
+      return current.start(browser, init);
+    },
+  };
 }

@@ -8,35 +8,13 @@
  * context: that is where anything left in storage would be sent, so it is
  * also where a message sent twice would show.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, launchCollector, waitFor, type Collector, type PageOptions } from './harness';
-import { Scenario, serveScenarioPages } from './delivery-helpers';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { waitFor } from './harness';
+import { settle, useScenarios, type Scenario } from './delivery-helpers';
 
-let browser: Browser;
-let collector: Collector;
-let current: Scenario | undefined;
-
-beforeAll(async () => {
-  [browser, collector] = await Promise.all([launchBrowser(), launchCollector()]);
-  serveScenarioPages(collector);
-});
-
-afterEach(async () => {
-  collector.clearFaults();
-  await current?.close();
-  current = undefined;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await collector?.close();
-});
-
-async function scenario(name: string, options?: PageOptions, init?: { script?: string }): Promise<Scenario> {
-  current = new Scenario(collector, name, options);
-  return current.start(browser, init);
-}
+const suite = useScenarios();
+const { scenario } = suite;
 
 /** ~1 KB of event data: 150 of these are more than two 64 KB requests. */
 const PAD = { pad: 'p'.repeat(1000) };
@@ -49,15 +27,23 @@ const arrivedWithin = (s: Scenario, timeout: number) =>
   );
 
 /**
+ * Tracks `marker-<name>` on `page` and waits until every expected message is
+ * stored and no message is left in localStorage.
+ */
+async function drain(s: Scenario, page: Page, name: string): Promise<void> {
+  await s.track(page, `marker-${name}`, 0, 1);
+  await s.waitAll(60_000);
+  await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
+}
+
+/**
  * The next page load in the same context: it sends whatever was left in
  * storage, then a marker of its own; afterwards no message may be left in
  * localStorage, and everything must be stored exactly once.
  */
 async function nextLoad(s: Scenario, name: string): Promise<Page> {
   const page = await s.open(name);
-  await s.track(page, `marker-${name}`, 0, 1);
-  await s.waitAll(60_000);
-  await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
+  await drain(s, page, name);
   return page;
 }
 
@@ -102,9 +88,7 @@ describe('the page goes away', () => {
     s.t0 = Date.now();
     await s.track(page, 'n', 0, 15);
     await s.goto(page, 'b');
-    await s.track(page, 'marker-b', 0, 1);
-    await s.waitAll(60_000);
-    await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
+    await drain(s, page, 'b');
     checkExactlyOnce(s);
     s.report(`requests ${via(s)}`);
   });
@@ -115,9 +99,7 @@ describe('the page goes away', () => {
     s.t0 = Date.now();
     await s.track(page, 'n', 0, 150, PAD);
     await s.goto(page, 'b');
-    await s.track(page, 'marker-b', 0, 1);
-    await s.waitAll(60_000);
-    await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
+    await drain(s, page, 'b');
     checkExactlyOnce(s);
     s.report(`requests ${via(s)}`);
   }, 120_000);
@@ -125,7 +107,7 @@ describe('the page goes away', () => {
 
 describe('the persisted queue', () => {
   it('server failing: the queue is in localStorage; reloaded with the server healthy, it arrives exactly once', async () => {
-    collector.fault({ status: 503, count: 50 });
+    suite.collector.fault({ status: 503, count: 50 });
     const s = await scenario('9a reload with a persisted queue');
     const page = await s.open('a');
     s.t0 = Date.now();
@@ -140,11 +122,9 @@ describe('the persisted queue', () => {
     expect([...queued[0].names].sort()).toEqual([...s.expected].sort());
     expect(s.stored()).toEqual([]);
 
-    collector.clearFaults();
+    suite.collector.clearFaults();
     await s.reload(page, 'a');
-    await s.track(page, 'marker-reload', 0, 1);
-    await s.waitAll(60_000);
-    await waitFor(async () => (await s.storedQueue(page)).every((q) => q.names.length === 0), 'no message left in localStorage');
+    await drain(s, page, 'reload');
     checkExactlyOnce(s);
     s.report(`requests ${via(s)}`);
   });
@@ -170,7 +150,7 @@ describe('the persisted queue', () => {
   it('server failing while the page closes: the unacknowledged messages are sent on the next load', async () => {
     // Every message waits in localStorage until a 2xx acknowledges it (README):
     // a beacon or keepalive request the server answers 503 is no acknowledgement.
-    collector.fault({ status: 503, count: 1000 });
+    suite.collector.fault({ status: 503, count: 1000 });
     const s = await scenario('9c closed while the server fails');
     const page = await s.open('a');
     s.t0 = Date.now();
@@ -185,7 +165,7 @@ describe('the persisted queue', () => {
       () => false,
     );
 
-    collector.clearFaults();
+    suite.collector.clearFaults();
     await nextLoad(s, 'b');
     checkExactlyOnce(s);
     s.report(`closing page ${beacon ? 'sent a request (503)' : 'sent nothing'}; requests ${via(s)}`);
@@ -228,7 +208,7 @@ describe('blocked storage', () => {
   const SECURITY_ERROR = `new DOMException('blocked', 'SecurityError')`;
 
   it('localStorage and cookies both throw: delivery still works (with retries), no page error', async () => {
-    collector.fault({ status: 503, count: 2 });
+    suite.collector.fault({ status: 503, count: 2 });
     const s = await scenario('11a storage and cookies blocked', {}, {
       script: `
         Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw ${SECURITY_ERROR}; } });
@@ -242,9 +222,7 @@ describe('blocked storage', () => {
     expect(await page.evaluate(() => { try { return !!localStorage; } catch { return 'throws'; } })).toBe('throws');
     s.t0 = Date.now();
     await s.track(page, 's', 0, 50);
-    await s.waitAll(60_000);
-    await s.track(page, 'marker', 0, 1);
-    await s.waitAll(60_000);
+    await settle(s, page, 60_000);
     checkExactlyOnce(s);
     // Identity falls back to memory: one anonymous ID for the page's life.
     expect(new Set(s.stored().map((m) => m.anonymousId)).size).toBe(1);
@@ -252,7 +230,7 @@ describe('blocked storage', () => {
   });
 
   it('QuotaExceededError on every localStorage write: nothing is lost (with retries), no page error', async () => {
-    collector.fault({ status: 503, count: 2 });
+    suite.collector.fault({ status: 503, count: 2 });
     const s = await scenario('11b storage quota exceeded', {}, {
       script: `
         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };`,
@@ -260,9 +238,7 @@ describe('blocked storage', () => {
     const page = await s.open('a');
     s.t0 = Date.now();
     await s.track(page, 'q', 0, 60);
-    await s.waitAll(60_000);
-    await s.track(page, 'marker', 0, 1);
-    await s.waitAll(60_000);
+    await settle(s, page, 60_000);
     checkExactlyOnce(s);
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('_cioq_')))).toEqual([]);
     s.report(`requests ${via(s)}`);

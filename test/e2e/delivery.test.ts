@@ -9,43 +9,12 @@
  * page recorded was stored exactly once and nothing else was, and prints one
  * line: sent / stored / duplicates received / requests / seconds.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, launchCollector, waitFor, type Collector } from './harness';
-import { Scenario, serveScenarioPages } from './delivery-helpers';
-import type { PageOptions } from './harness';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from './harness';
+import { settle, useScenarios, type Scenario } from './delivery-helpers';
 
-let browser: Browser;
-let collector: Collector;
-let current: Scenario | undefined;
-
-beforeAll(async () => {
-  [browser, collector] = await Promise.all([launchBrowser(), launchCollector()]);
-  serveScenarioPages(collector);
-});
-
-afterEach(async () => {
-  collector.clearFaults();
-  await current?.close();
-  current = undefined;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await collector?.close();
-});
-
-async function scenario(name: string, options?: PageOptions): Promise<Scenario> {
-  current = new Scenario(collector, name, options);
-  return current.start(browser);
-}
-
-/** Tracks a marker and waits for everything, so that a late duplicate would have come before the checks. */
-async function settle(s: Scenario, page: Parameters<Scenario['track']>[0], timeout = 30_000) {
-  await s.waitAll(timeout);
-  await s.track(page, 'marker', 0, 1);
-  await s.waitAll(timeout);
-}
+const suite = useScenarios();
+const { scenario } = suite;
 
 const statuses = (s: Scenario) => s.requests().map((r) => r.status);
 
@@ -91,7 +60,7 @@ describe('batching', () => {
 
 describe('retries', () => {
   it('503 for the first 3 requests: all arrive later with the same messageIds, none stored twice', async () => {
-    collector.fault({ status: 503, count: 3 });
+    suite.collector.fault({ status: 503, count: 3 });
     const s = await scenario('2 503 x3');
     const page = await s.open('p');
     s.t0 = Date.now();
@@ -108,7 +77,7 @@ describe('retries', () => {
   });
 
   it('429 with Retry-After: 1 is retried after 1 s, each time, and everything arrives', async () => {
-    collector.fault({ status: 429, retryAfter: 1, count: 3 });
+    suite.collector.fault({ status: 429, retryAfter: 1, count: 3 });
     const s = await scenario('3 429 Retry-After 1');
     const page = await s.open('p');
     s.t0 = Date.now();
@@ -137,7 +106,7 @@ describe('retries', () => {
       (window as any)._cio.on('error', (e: unknown) => (window as any).__errors.push(e));
     });
     await s.waitAll(); // the page event, before the fault
-    collector.fault({ status: 400, count: 1 });
+    suite.collector.fault({ status: 400, count: 1 });
     s.t0 = Date.now();
     // Not expected to arrive: refused for good.
     await page.evaluate(() => {
@@ -161,7 +130,7 @@ describe('retries', () => {
   });
 
   it('connection dropped mid-request (twice): retried, everything stored exactly once', async () => {
-    collector.fault({ drop: true, count: 2 });
+    suite.collector.fault({ drop: true, count: 2 });
     const s = await scenario('5a connection dropped');
     const page = await s.open('p');
     s.t0 = Date.now();
@@ -175,7 +144,7 @@ describe('retries', () => {
   });
 
   it('connection dropped after 1.5 s of latency: retried, everything stored exactly once', async () => {
-    collector.fault({ drop: true, latencyMs: 1500, count: 1 });
+    suite.collector.fault({ drop: true, latencyMs: 1500, count: 1 });
     const s = await scenario('5b slow then dropped');
     const page = await s.open('p');
     s.t0 = Date.now();
@@ -192,7 +161,7 @@ describe('retries', () => {
   });
 
   it('a slow (3 s) answer: no retry, messages tracked meanwhile wait for it, one request at a time', async () => {
-    collector.fault({ latencyMs: 3000, count: 1 });
+    suite.collector.fault({ latencyMs: 3000, count: 1 });
     const s = await scenario('5c slow answer');
     const page = await s.open('p');
     s.t0 = Date.now();

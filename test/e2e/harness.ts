@@ -7,25 +7,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 // @ts-expect-error plain ESM module without types
 import { startCollector } from '../../collector/server.mjs';
 // @ts-expect-error plain ESM module without types
 import { renderSnippet } from '../../collector/snippet.mjs';
+import type { Message } from '../../src/types';
+import { classicSnippet } from '../fixtures/classic-snippet';
 
 export const ROOT = resolve(__dirname, '../..');
 export const SITE = 'e2e-site';
 
-export interface WireMessage {
+/** A message as the collector stored it: the SDK's `Message`, its `context` read field by field. */
+export interface WireMessage extends Omit<Message, 'type' | 'context'> {
   type: string;
-  messageId: string;
-  timestamp: string;
-  anonymousId: string;
-  userId?: string;
-  event?: string;
-  name?: string;
-  properties?: Record<string, unknown>;
-  traits?: Record<string, unknown>;
   context: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- wire JSON, checked field by field
 }
 
@@ -98,24 +94,6 @@ export interface PageOptions {
   title?: string;
 }
 
-/** The classic Customer.io JavaScript snippet, pasted verbatim, `src` swapped for ours. */
-export const classicSnippet = (siteId: string, src: string) => `
-    var _cio = _cio || [];
-    (function() {
-        var a,b,c;a=function(f){return function(){_cio.push([f].
-        concat(Array.prototype.slice.call(arguments,0)))}};b=["load","identify",
-        "sidentify","track","page","on","off"];for(c=0;c<b.length;c++){_cio[b[c]]=a(b[c])};
-        var t = document.createElement('script'),
-            s = document.getElementsByTagName('script')[0];
-        t.async = true;
-        t.id    = 'cio-tracker';
-        t.setAttribute('data-site-id', '${siteId}');
-        t.setAttribute('data-use-array-params', 'true');
-        t.setAttribute('data-use-in-app', 'true');
-        t.src = '${src}';
-        s.parentNode.insertBefore(t, s);
-    })();`;
-
 export function pageHtml(opts: PageOptions = {}): string {
   const siteId = opts.siteId === undefined ? SITE : opts.siteId;
   const snippet = opts.classic
@@ -135,6 +113,56 @@ export function pageHtml(opts: PageOptions = {}): string {
 export function servePages(collector: Collector, html: (url: URL) => string): void {
   collector.setPages((url: URL) => (url.pathname.startsWith('/t/') ? html(url) : undefined));
 }
+
+/**
+ * One browser and collector for the file, a fresh browser context per test:
+ * registers the file's hooks. Pages under /t/ are served from `pages` by
+ * path (cleared, with the collector's faults and store, before each test),
+ * else from `fallback`.
+ */
+export function usePageSuite(fallback: (url: URL) => string) {
+  let browser: Browser;
+  let collector: Collector;
+  let context: BrowserContext | undefined;
+  /** HTML served under /t/, by path. */
+  const pages = new Map<string, string>();
+
+  beforeAll(async () => {
+    [browser, collector] = await Promise.all([launchBrowser(), launchCollector()]);
+    servePages(collector, (url) => pages.get(url.pathname) ?? fallback(url));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await collector?.close();
+  });
+  beforeEach(() => {
+    pages.clear();
+    collector.clearFaults();
+    collector.store.clear();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+
+  return {
+    pages,
+    get collector() {
+      return collector;
+    },
+    /** A page in a fresh context (closed after the test), `initScript` run before any of its own, watched for errors. */
+    async openPage(initScript?: string): Promise<{ page: Page; errors: string[] }> {
+      context = await browser.newContext();
+      if (initScript) await context.addInitScript(initScript);
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      return { page, errors };
+    },
+  };
+}
+
+/** Matches the track named `name`. */
+export const byEvent = (name: string) => (m: WireMessage) => m.type === 'track' && m.event === name;
 
 /** Polls `fn` until it returns a truthy value; a busy machine makes this slower, never flaky. */
 export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout = 30_000): Promise<T> {

@@ -7,57 +7,20 @@
  * In-page code is passed to Playwright as source text (never as compiled
  * closures), so that what runs in the page is exactly what is written here.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module without types
 import { renderSnippet } from '../../collector/snippet.mjs';
-import {
-  launchBrowser,
-  launchCollector,
-  pageHtml,
-  servePages,
-  SITE,
-  waitForEvents,
-  watchErrors,
-  type Collector,
-  type PageOptions,
-  type WireMessage,
-} from './harness';
+import { byEvent, pageHtml, SITE, usePageSuite, waitForEvents, type PageOptions, type WireMessage } from './harness';
 
-let browser: Browser;
-let collector: Collector;
-let context: BrowserContext | undefined;
-/** HTML served under /t/, by path; a path not listed gets the plain snippet page. */
-const pages = new Map<string, string>();
+/** A path under /t/ not in `suite.pages` gets the plain snippet page. */
+const suite = usePageSuite(() => pageHtml());
 
-beforeAll(async () => {
-  [browser, collector] = await Promise.all([launchBrowser(), launchCollector()]);
-  servePages(collector, (url) => pages.get(url.pathname) ?? pageHtml());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await collector?.close();
-});
-
-beforeEach(() => {
-  pages.clear();
-  collector.clearFaults();
-  collector.store.clear();
-});
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
-/** A fresh context and page, watched for errors, on `path` (served from `pages`). */
+/** A fresh context and page, watched for errors, on `path` (served from `suite.pages`). */
 async function open(path: string, html?: string): Promise<{ page: Page; errors: string[] }> {
-  if (html !== undefined) pages.set(path, html);
-  context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(collector.url + path);
+  if (html !== undefined) suite.pages.set(path, html);
+  const { page, errors } = await suite.openPage();
+  await page.goto(suite.collector.url + path);
   return { page, errors };
 }
 
@@ -70,20 +33,18 @@ async function ready(page: Page): Promise<void> {
 const hostHtml = (pre: string, opts: PageOptions = {}) =>
   pageHtml(opts).replace('<head>', `<head><script>${pre}</script>`);
 
-const byEvent = (name: string) => (m: WireMessage) => m.type === 'track' && m.event === name;
-
 /** One message named `name`, waited for with a deadline. */
 async function arrived(name: string): Promise<WireMessage> {
-  const [m] = await waitForEvents(collector, 1, byEvent(name));
+  const [m] = await waitForEvents(suite.collector, 1, byEvent(name));
   return m;
 }
 
 /** Every request the collector answered was accepted whole: valid JSON, every message valid (SPEC §5). */
 function expectCleanWire() {
-  const bad = collector.store.requests().filter((r) => r.status !== 200 || r.rejected > 0);
+  const bad = suite.collector.store.requests().filter((r) => r.status !== 200 || r.rejected > 0);
   expect(bad, 'requests not accepted whole').toEqual([]);
-  expect(collector.store.rejected(), 'messages the collector rejected').toEqual([]);
-  expect(collector.store.duplicates(), 'duplicate messageIds').toEqual([]);
+  expect(suite.collector.store.rejected(), 'messages the collector rejected').toEqual([]);
+  expect(suite.collector.store.duplicates(), 'duplicate messageIds').toEqual([]);
 }
 
 /**
@@ -298,7 +259,7 @@ describe('hostile arguments to every public method', () => {
     it(`${method}(…) with the whole corpus: nothing thrown, nothing broken, SDK still delivers`, async () => {
       const { page, errors } = await open('/t/hostile');
       await ready(page);
-      await waitForEvents(collector, 1, (m) => m.type === 'page' && m.name === '/t/hostile');
+      await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === '/t/hostile');
       // A 1 MB user id is covered by its own test below: it is the one value that persists.
       const skip = method === 'identify' || method === 'sidentify' ? ['1 MB string'] : [];
       const result = (await page.evaluate(runCorpus(method, skip))) as CorpusResult;
@@ -345,7 +306,7 @@ ${SPECIAL}
     const { page, errors } = await open('/t/queued', pageHtml({ before }));
     const marker = await arrived('queued-marker');
     expect(marker.properties).toEqual({ queued: true });
-    await waitForEvents(collector, 1, (m) => m.type === 'page' && m.name === '/t/queued');
+    await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === '/t/queued');
     await page.evaluate(`_cio.track('after-queued', { n: 1 })`);
     await arrived('after-queued');
     expect(await page.evaluate('typeof _cio.version')).toBe('string');
@@ -357,7 +318,7 @@ ${SPECIAL}
   it('identify with a 1 MB id: no exception, and later events still arrive', async () => {
     const { page, errors } = await open('/t/huge-id');
     await ready(page);
-    await waitForEvents(collector, 1, (m) => m.type === 'page' && m.name === '/t/huge-id');
+    await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === '/t/huge-id');
     const threw = await page.evaluate(`(() => {
       var big = 'u'.repeat(1 << 20), threw = [];
       [[big], [{ id: big }], [{ email: big }]].forEach(function (args) {
@@ -382,7 +343,7 @@ ${SPECIAL}
     await page.evaluate(`(() => {
       for (var i = 0; i < 10; i++) _cio.track('near-limit', { i: i, pad: 'p'.repeat(30000) });
     })()`);
-    const got = await waitForEvents(collector, 10, byEvent('near-limit'), 15_000);
+    const got = await waitForEvents(suite.collector, 10, byEvent('near-limit'), 15_000);
     expect(got.map((m) => m.properties!.i).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expectCleanWire();
     expect(errors).toEqual([]);
@@ -456,14 +417,14 @@ describe('event data made JSON-safe (SPEC §8), checked field by field', () => {
     expect((await arrived('spec8-top-circular')).properties).toEqual({ a: 1, me: '[Circular]' });
     expect((await arrived('spec8-top-error')).properties).toEqual({ name: 'RangeError', message: 'top' });
 
-    const [identify] = await waitForEvents(collector, 1, (x) => x.type === 'identify' && x.userId === 'user-spec8');
+    const [identify] = await waitForEvents(suite.collector, 1, (x) => x.type === 'identify' && x.userId === 'user-spec8');
     expect(identify.traits).toEqual({
       created_at: '1970-01-01T00:00:00.000Z',
       big: '7',
       nan: null,
       err: { name: 'Error', message: 'e' },
     });
-    const [pageEvent] = await waitForEvents(collector, 1, (x) => x.type === 'page' && x.name === 'Spec8');
+    const [pageEvent] = await waitForEvents(suite.collector, 1, (x) => x.type === 'page' && x.name === 'Spec8');
     expect(pageEvent.properties).toEqual({ when: '1970-01-01T00:00:00.000Z', count: '3', ratio: null });
 
     expectCleanWire();
@@ -507,15 +468,15 @@ describe('event data made JSON-safe (SPEC §8), checked field by field', () => {
       _cio.push(JSON.parse('["track","proto-push",{"__proto__":{"polluted":1},"a":1}]'));
       _cio.track('proto-nested', { list: [JSON.parse(evil)], m: new Map([['__proto__', { polluted: 1 }]]) });
     })()`);
-    const [auto] = await waitForEvents(collector, 1, (m) => m.type === 'page' && m.name === path);
+    const [auto] = await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === path);
     expect(auto.properties!['__proto__[polluted]']).toBe('1');
     expect(auto.properties!['a']).toBe('1');
     expect(Object.hasOwn(auto.properties!, '__proto__')).toBe(true);
     expect((await arrived('proto-track')).properties!.a).toBe(1);
     expect((await arrived('proto-push')).properties!.a).toBe(1);
     await arrived('proto-nested');
-    await waitForEvents(collector, 2, (m) => m.type === 'identify' && m.userId === 'user-proto');
-    await waitForEvents(collector, 1, (m) => m.type === 'page' && m.name === 'proto-page');
+    await waitForEvents(suite.collector, 2, (m) => m.type === 'identify' && m.userId === 'user-proto');
+    await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === 'proto-page');
     expect(
       await page.evaluate(
         `({}).polluted === undefined && [].polluted === undefined && Object.prototype.polluted === undefined` +
@@ -570,7 +531,7 @@ describe('hostile host page', () => {
     it(`${name}: events still arrive, intact`, async () => {
       const path = `/t/host-${i}`;
       const { errors } = await open(path, hostHtml(pre, { before: HOST_APP }));
-      const [auto] = await waitForEvents(collector, 1, (m) => m.type === 'page' && m.name === path);
+      const [auto] = await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === path);
       const a = await arrived('host-a');
       expect(a.properties).toEqual({ list: [1, 2, { x: [3] }], n: 1, s: 'text' });
       const b = await arrived('host-b');
@@ -579,7 +540,7 @@ describe('hostile host page', () => {
       expect(a.anonymousId).toBe(auto.anonymousId);
       const flushed = await arrived('host-flushed');
       expect(flushed.properties).toEqual({ ok: true });
-      await waitForEvents(collector, 1, (m) => m.type === 'identify' && m.userId === 'host-user');
+      await waitForEvents(suite.collector, 1, (m) => m.type === 'identify' && m.userId === 'host-user');
       expectCleanWire();
       expect(errors).toEqual([]);
     });
@@ -587,7 +548,7 @@ describe('hostile host page', () => {
 
   it('inside a sandboxed iframe (opaque origin: no cookies, no storage)', async () => {
     const inner = `<!doctype html><html><head><meta charset="utf-8"><title>sandboxed</title>
-<script>${renderSnippet({ siteId: SITE, src: collector.url + '/track.js' })}</script>
+<script>${renderSnippet({ siteId: SITE, src: suite.collector.url + '/track.js' })}</script>
 <script>_cio.track('in-sandbox', { n: 1 }); _cio.identify('sandbox-user'); _cio.track('in-sandbox-2', { n: 2 });</script>
 </head><body>sandboxed</body></html>`;
     const attr = inner.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -601,7 +562,7 @@ describe('hostile host page', () => {
     const second = await arrived('in-sandbox-2');
     expect(second.userId).toBe('sandbox-user');
     expect(second.anonymousId).toBe(first.anonymousId);
-    await waitForEvents(collector, 1, (m) => m.type === 'page' && m.anonymousId === first.anonymousId);
+    await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.anonymousId === first.anonymousId);
     expectCleanWire();
     expect(errors).toEqual([]);
   });

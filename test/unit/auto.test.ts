@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeTime, isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import pkg from '../../package.json';
+import { classicSnippet } from '../fixtures/classic-snippet';
 import { clearCookies, ISO_RE, spyWarnings, type Body } from './helpers';
 
 type Cio = unknown[] & Record<string, any>;
@@ -14,22 +15,12 @@ const SNIPPET = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '.
 const SRC = 'http://collector.test/track.js';
 const SITE = 'site-123';
 
-/** The classic Customer.io snippet, as pasted on existing sites, with `src` swapped. */
-const CLASSIC_SNIPPET = `
-  window._cio = window._cio || [];
-  (function() {
-    var a,b,c;a=function(f){return function(){_cio.push([f].
-    concat(Array.prototype.slice.call(arguments,0)))}};b=["load","identify",
-    "sidentify","track","page","on","off"];for(c=0;c<b.length;c++){_cio[b[c]]=a(b[c])};
-    var t = document.createElement('script'),
-        s = document.getElementsByTagName('script')[0];
-    t.async = true;
-    t.id    = 'cio-tracker';
-    t.setAttribute('data-site-id', '${SITE}');
-    t.setAttribute('data-use-array-params', 'true');
-    t.src = '${SRC}';
-    s.parentNode.insertBefore(t, s);
-  })();`;
+/**
+ * The classic Customer.io snippet (test/fixtures/classic-snippet.ts). It is run
+ * through `new Function` below, where its top-level `var _cio` would be a local:
+ * so `_cio` is declared on `window`, as a page's top-level `var` is.
+ */
+const CLASSIC_SNIPPET = classicSnippet(SITE, SRC).replace('var _cio = _cio || [];', 'window._cio = window._cio || [];');
 
 let fetch: Mock;
 let warnings: ReturnType<typeof spyWarnings>;
