@@ -17,17 +17,7 @@ const TIMEZONE = '_ciotz';
  */
 export function messageBuilder(win: Window, store: KeyValue, identity: Identity) {
   const nav = win.navigator;
-  // The first use of Intl in a page costs ~15 ms in Chromium: asked once a
-  // day per browser, and kept in localStorage as "<day>|<time zone>".
-  const day = '' + Math.floor(Date.now() / 864e5);
-  let [cachedDay, timezone] = (store.get(TIMEZONE) || '').split('|');
-  if (cachedDay != day)
-    try {
-      timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      store.set(TIMEZONE, day + '|' + timezone);
-    } catch {
-      // Intl missing or broken: the field is left out.
-    }
+  let timezone: string | undefined;
   let contextKey = '';
   let contextText = '';
   // The context changes only with the URL or title, so its text is reused until they do.
@@ -35,6 +25,20 @@ export function messageBuilder(win: Window, store: KeyValue, identity: Identity)
     const { location: loc, document: doc, screen } = win;
     const key = loc.href + '\n' + doc.title;
     if (key != contextKey) {
+      if (!contextKey) {
+        // The first use of Intl in a page costs ~15 ms in Chromium: asked once
+        // a day per browser, and kept in localStorage as "<day>|<time zone>".
+        const day = '' + Math.floor(Date.now() / 864e5);
+        let cachedDay;
+        [cachedDay, timezone] = (store.get(TIMEZONE) || '').split('|');
+        if (cachedDay != day)
+          try {
+            timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+            store.set(TIMEZONE, day + '|' + timezone);
+          } catch {
+            // Intl missing or broken: the field is left out.
+          }
+      }
       contextKey = key;
       contextText = encode({
         library: { name: 'cio-track', version: __VERSION__ },
