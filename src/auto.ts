@@ -35,9 +35,9 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
         // Only our own commands: not `hasOwnProperty` and friends from Object.prototype.
         if ({}.hasOwnProperty.call(cio, method)) (cio[method as keyof Cio] as (...a: unknown[]) => void)(...args);
         else if (method != 'load') warn('unknown command', method);
-      } catch (error) {
+      } catch {
         // Whatever a page pushes (proxies, throwing iterators) stays its problem, not an exception.
-        warn('push: not a command', error);
+        warn('unknown command', command);
       }
     };
     // Keep the snippet's array as `_cio` (a page may hold a reference to it),

@@ -12,7 +12,6 @@ const BATCH_WAIT = 1000;
 const BACKOFF_BASE = 1000;
 const BACKOFF_CAP = 60e3;
 
-
 export interface Delivery {
   add(message: string): void;
   /** Sends what waits now; resolves true once the queue is empty, false when it can't be yet. */

@@ -36,7 +36,7 @@ export function init(config: Config, win: Window = window): Cio {
     const delivery = createDelivery(win, queue, createTransport(win), config.endpoint + '/v1/batch', config.siteId, events, debug);
     deliver = delivery.add;
     flush = delivery.flush;
-  } else warn('no data-site-id: nothing will be sent');
+  } else warn('no data-site-id, nothing is sent');
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'), 0);

@@ -10,7 +10,7 @@
 /** Deeper data is cut: real event data is never this deep, hostile data can be. */
 const MAX_DEPTH = 50;
 
-const escape = (c: string) => '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4);
+const escape = (c: string) => '\\u' + (c.charCodeAt(0) + 0x10000).toString(16).slice(1);
 
 export const quote = (s: string): string =>
   '"' + s.replace(/[\u0000-\u001f"\\\u2028\u2029]/g, escape) + '"';
