@@ -1,6 +1,7 @@
 // The demo site: a few pages with the real snippet in <head>, as a site owner
 // would paste it. Each page declares its actions as small functions that call
-// `_cio`; /assets/demo.js turns them into buttons that show their own code.
+// `_cio`; /assets/demo.js turns them into buttons that show their own code,
+// and shows beside them what the collector receives (/assets/events-view.js).
 
 const escapeHtml = (text) =>
   String(text).replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]);
@@ -16,6 +17,9 @@ const nav = `
     <a class="live-link" href="/live" target="cio-live">Live view &#8599;</a>
   </nav>`;
 
+/** How many rows the "Received by the collector" panel keeps. */
+const RECEIVED_ROWS = 20;
+
 /**
  * Demo pages by path. `attrs` are the extra attributes of the snippet's
  * <script>; `body` is trusted HTML; `script` is the inline script of the page.
@@ -29,7 +33,8 @@ export const DEMO_PAGES = {
       <h1>cio-track demo</h1>
       <p>This page has the cio-track snippet in its <code>&lt;head&gt;</code> (site id <code>demo-site</code>,
       arrays kept). Loading it sent an automatic <code>page</code> event. Each button below calls the SDK;
-      open the <a href="/live" target="cio-live">live view</a> beside it to watch the events arrive.</p>
+      the events appear in the panel beside them as the collector receives them (the
+      <a href="/live" target="cio-live">live view</a> shows every field).</p>
     </section>
     <section>
       <h2>Track events</h2>
@@ -107,7 +112,7 @@ export const DEMO_PAGES = {
   },
 };
 
-function layout({ title, head = '', body }) {
+function layout({ title, head = '', body, mainClass }) {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -117,7 +122,7 @@ function layout({ title, head = '', body }) {
   <link rel="stylesheet" href="/assets/style.css">${head}
 </head>
 <body>${nav}
-  <main>${body}
+  <main${mainClass ? ` class="${mainClass}"` : ''}>${body}
   </main>
 </body>
 </html>
@@ -133,9 +138,23 @@ export function renderDemoPage(page, snippet) {
     title: page.title,
     // The snippet comes first in <head>, exactly where a site owner pastes it.
     head: `\n  <script>\n${snippet}\n  </script>`,
-    body: `${page.body}
+    mainClass: 'demo',
+    body: `
+    <div class="demo-content">${page.body}
     <aside id="identity" class="identity" aria-live="polite"></aside>
     <p id="build-warning" class="warning" hidden></p>
+    </div>
+    <aside id="received" class="received" aria-labelledby="received-title">
+      <div class="received-head">
+        <h2 id="received-title">Received by the collector</h2>
+        <span id="received-status" class="status">connecting…</span>
+      </div>
+      <p class="received-note">The last ${RECEIVED_ROWS} entries, newest first; click one for its JSON.
+      <a href="/live" target="cio-live">Full live view &#8599;</a></p>
+      <p id="received-empty" class="empty">Nothing yet: click a button.</p>
+      <div id="received-entries" data-max-rows="${RECEIVED_ROWS}"></div>
+    </aside>
+    <script src="/assets/events-view.js"></script>
     <script src="/assets/demo.js"></script>
     <script>${page.script}
     </script>`,

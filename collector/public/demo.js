@@ -64,3 +64,20 @@ fetch('/track.js', { method: 'HEAD', cache: 'no-store' }).then(function (respons
   warning.textContent = 'dist/track.js is missing: run `npm run build` (or `npm start`, which builds first), then reload.';
   warning.hidden = false;
 });
+
+// Beside the buttons: what the collector receives (rows and stream: events-view.js).
+(function () {
+  var list = document.getElementById('received-entries');
+  var status = document.getElementById('received-status');
+  if (!list || typeof CioEventsView === 'undefined') return;
+  CioEventsView.showEntries({
+    list: list,
+    empty: document.getElementById('received-empty'),
+    maxRows: Number(list.getAttribute('data-max-rows')) || 20,
+    compact: true,
+    onStatus: function (connected) {
+      status.textContent = connected ? 'live' : 'disconnected: retrying…';
+      status.className = connected ? 'status ok' : 'status bad';
+    },
+  });
+})();

@@ -498,14 +498,16 @@ describe('live view', () => {
     expect(snapshot.entries[2].reason).toMatch(/not valid JSON/);
   });
 
-  it('serves the live page and its script', async () => {
+  it('serves the live page and the scripts of the live view and demo panel', async () => {
     const collector = await start();
     const page = await fetch(`${collector.url}/live`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<script src="/assets/live.js"></script>');
-    const script = await fetch(`${collector.url}/assets/live.js`);
-    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect(await script.text()).not.toMatch(/innerHTML/);
+    expect(await page.text()).toContain('<script src="/assets/events-view.js"></script>\n  <script src="/assets/live.js"></script>');
+    for (const name of ['live.js', 'events-view.js', 'demo.js']) {
+      const script = await fetch(`${collector.url}/assets/${name}`);
+      expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(await script.text()).not.toMatch(/innerHTML/);
+    }
   });
 });
 
@@ -554,6 +556,10 @@ describe('static files', () => {
       const head = html.slice(0, html.indexOf('</head>'));
       expect(head).toContain(`<script>\n${snippet}\n  </script>`);
       expect(html).toContain('href="/live"');
+      // The "Received by the collector" panel, fed by the live view's shared script.
+      expect(html).toContain('<div id="received-entries" data-max-rows="20"></div>');
+      expect(html.indexOf('<script src="/assets/events-view.js"></script>')).toBeGreaterThan(-1);
+      expect(html.indexOf('<script src="/assets/events-view.js"></script>')).toBeLessThan(html.indexOf('<script src="/assets/demo.js"></script>'));
     }
     expect(pages['/no-auto']).toContain('script.setAttribute("data-auto-track-page","false")');
     const home = await (await fetch(`${collector.url}/`)).text();
