@@ -7,12 +7,8 @@ import type { Config } from './types';
  */
 export function readConfig(attr: (name: string) => string | null, src: string, base: string): Config {
   const is = (name: string, value: string) => attr('data-' + name) === value;
-  let endpoint = attr('data-endpoint');
-  try {
-    endpoint = endpoint ? new URL(endpoint, base).href : new URL(src || base, base).origin;
-  } catch {
-    endpoint = new URL(base).origin;
-  }
+  // data-endpoint is used as written: fetch and sendBeacon resolve a relative one against the page.
+  const endpoint = attr('data-endpoint') || new URL(src || base, base).origin;
   return {
     siteId: (attr('data-site-id') || '').trim(),
     keepArrays: is('use-array-params', 'true'),

@@ -45,15 +45,21 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
+  let wroteAt = 0;
 
   const save = (release = released) => {
-    released = release;
     clearTimeout(timer);
     timer = undefined;
     try {
-      if (written && store!.getItem(own) == null) remove(items.filter((m) => written.indexOf(m) >= 0));
+      // Our key gone: adopted by another tab if we had released it or let
+      // the lease lapse (those messages are its to send now); otherwise the
+      // page cleared localStorage, and we write everything back.
+      if (written && store!.getItem(own) == null && (released || Date.now() - wroteAt > LEASE))
+        remove(items.filter((m) => written.indexOf(m) >= 0));
+      released = release;
       const text = items.join('\n');
-      if (text) store!.setItem(own, (release ? 0 : Date.now()) + '\n' + text);
+      wroteAt = Date.now();
+      if (text) store!.setItem(own, (release ? 0 : wroteAt) + '\n' + text);
       else store!.removeItem(own);
       written = text;
     } catch {
@@ -88,8 +94,7 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
         const key = store!.key(i);
         const value = key && key != own && key.indexOf(prefix) == 0 && store!.getItem(key);
         if (value && Date.now() - parseInt(value) > LEASE) {
-          // Only lines that can be messages: storage is the page's too, and may hold anything.
-          const messages = value.split('\n').filter((line) => line[0] == '{');
+          const messages = value.slice(value.indexOf('\n') + 1).split('\n');
           append(messages);
           count += messages.length;
           taken.push(key!);

@@ -55,12 +55,13 @@ describe('readConfig (SPEC §3)', () => {
     expect(config({ 'data-endpoint': 'https://api.example.net/ingest//' }).endpoint).toBe(
       'https://api.example.net/ingest',
     );
-    expect(config({ 'data-endpoint': '/collect/' }).endpoint).toBe('https://shop.example.com/collect');
+    // A relative one stays relative: fetch and sendBeacon resolve it against the page.
+    expect(config({ 'data-endpoint': '/collect/' }).endpoint).toBe('/collect');
     expect(config({ 'data-endpoint': 'https://api.example.net/v2' }).endpoint).toBe('https://api.example.net/v2');
   });
 
-  it('falls back to the page origin for an endpoint that is not a URL, without throwing', () => {
-    expect(config({ 'data-endpoint': 'http://[bad' }).endpoint).toBe('https://shop.example.com');
+  it('takes data-endpoint as written, without throwing on one that is not a URL', () => {
+    expect(config({ 'data-endpoint': 'http://[bad' }).endpoint).toBe('http://[bad');
   });
 
   it('reads a real <script> element', () => {

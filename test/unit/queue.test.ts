@@ -154,17 +154,30 @@ describe('createQueue: adopting other tabs’ queues', () => {
     expect(first.queue.items.length).toBe(2);
   });
 
-  it('lets go of its messages when another tab adopted its key', () => {
+  it('lets go of its messages when another tab adopted its key after its lease lapsed', () => {
     const { queue } = newQueue();
     queue.add(message(1));
     queue.add(message(2));
     vi.advanceTimersByTime(0);
-    // Another tab takes our key (say, while this page sat in the back/forward cache).
+    // Asleep past the lease: another tab takes our key.
+    vi.setSystemTime(Date.now() + 5 * 60e3 + 1);
     store.removeItem(queueKeys()[0].key);
     queue.add(message(3));
     queue.save();
     expect(queue.items).toEqual([message(3)]);
     expect(queueKeys()[0].lines.slice(1)).toEqual([message(3)]);
+  });
+
+  it('writes everything back when the page cleared localStorage (a logout, say)', () => {
+    const { queue } = newQueue();
+    queue.add(message(1));
+    queue.add(message(2));
+    vi.advanceTimersByTime(0);
+    store.clear();
+    queue.add(message(3));
+    queue.save();
+    expect(queue.items).toEqual([message(1), message(2), message(3)]);
+    expect(queueKeys()[0].lines.slice(1)).toEqual([message(1), message(2), message(3)]);
   });
 
   it('a released queue adopted by another tab is not sent again when the page comes back', () => {
