@@ -129,6 +129,25 @@ describe('the persisted queue', () => {
     s.report(`requests ${via(s)}`);
   });
 
+  it('the page clears localStorage (a logout) while messages wait: none is lost, none sent twice', async () => {
+    const s = await scenario('9d localStorage.clear() while queued');
+    const page = await s.open('a');
+    await s.waitAll(); // the page event
+    await s.context.setOffline(true);
+    await waitFor(() => page.evaluate(() => navigator.onLine === false), 'navigator.onLine === false');
+    s.t0 = Date.now();
+    await s.track(page, 'c', 0, 10);
+    await waitFor(async () => (await s.storedQueue(page)).some((q) => q.names.length === 10), 'the 10 messages stored');
+    await page.evaluate(() => localStorage.clear());
+    // The next write finds the key gone without having released it: it writes everything back.
+    await s.track(page, 'c', 10, 15);
+    await waitFor(async () => (await s.storedQueue(page)).some((q) => q.names.length === 15), 'all 15 stored again');
+    await s.context.setOffline(false);
+    await drain(s, page, 'online');
+    checkExactlyOnce(s);
+    s.report(`requests ${via(s)}`);
+  });
+
   it('offline: closed with the queue in localStorage; a new page back online sends it exactly once', async () => {
     const s = await scenario('9b closed offline, next load online');
     const page = await s.open('a');
