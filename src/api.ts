@@ -8,29 +8,17 @@ import type { CallOptions, Cio } from './types';
 /** SPEC §7: a larger message is dropped with a warning. */
 export const MAX_MESSAGE = 32 * 1024;
 
-export interface ApiDeps {
-  keepArrays: boolean;
-  identity: Identity;
-  build(type: MessageType, fields: Record<string, string>, dataKey: string, dataText: string): string;
-  deliver(message: string): void;
-  flush(): Promise<boolean>;
-  events: Events;
-  debug(...args: unknown[]): void;
-  pathname(): string;
-}
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   !!value && typeof value == 'object' && !Array.isArray(value);
 
 /** Every public method: no exception from inside the SDK ever reaches the page. */
 const guard =
   <A extends unknown[], R>(fn: (...args: A) => R) =>
-  (...args: A): R | undefined => {
+  (...args: A): R | void => {
     try {
       return fn(...args);
     } catch (error) {
       warn('call failed:', error);
-      return undefined;
     }
   };
 
@@ -38,34 +26,39 @@ const guard =
  * The `_cio` commands (SPEC §4): argument checking and normalising, with the
  * message building, identity and delivery supplied by the caller.
  */
-export function createApi(deps: ApiDeps): Cio {
-  const { identity } = deps;
-
-  const record = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, keepArrays: boolean) => {
+export function createApi(
+  keepArrays: boolean,
+  identity: Identity,
+  build: (type: MessageType, fields: Record<string, string>, dataKey: string, dataText: string) => string,
+  deliver: (message: string) => void,
+  flush: () => Promise<boolean>,
+  events: Events,
+  debug: (...args: unknown[]) => void,
+  pathname: () => string,
+): Cio {
+  const record = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, asArrays: boolean) => {
     if (data != null && !isObject(data)) {
       warn(type + ': data must be an object', data);
       data = undefined;
     }
     let text: string | undefined;
     try {
-      text = encode(data || {}, keepArrays, MAX_MESSAGE);
+      text = encode(data || {}, asArrays, MAX_MESSAGE);
     } catch {
       // The object itself refused to be read (a proxy, a throwing toJSON).
     }
-    const message = deps.build(type, fields, dataKey, text && text[0] == '{' ? text : '{}');
+    const message = build(type, fields, dataKey, text && text[0] == '{' ? text : '{}');
     if (bytes(message) > MAX_MESSAGE) {
-      const reason = type + ': over 32 KB, dropped';
-      warn(reason);
-      deps.events.emit('error', () => ({ status: 0, reason, dropped: 1 }));
-      return false;
+      // Not sent: the result is falsy.
+      return events.drop(0, type + ': over 32 KB, dropped', 1);
     }
-    deps.debug(type, fields, data);
-    deps.deliver(message);
+    debug(type, fields, data);
+    deliver(message);
     return true;
   };
 
   const keep = (options: unknown) =>
-    isObject(options) && typeof options.useArrayParams == 'boolean' ? options.useArrayParams : deps.keepArrays;
+    isObject(options) && typeof options.useArrayParams == 'boolean' ? options.useArrayParams : keepArrays;
 
   const identify = guard((idOrTraits: unknown, traits?: unknown) => {
     let id = idOrTraits;
@@ -102,13 +95,13 @@ export function createApi(deps: ApiDeps): Cio {
         warn('page: name must be a string', name);
         name = undefined;
       }
-      record('page', { name: (name || '').trim() || deps.pathname() }, 'properties', data, keep(options));
+      record('page', { name: (name || '').trim() || pathname() }, 'properties', data, keep(options));
     }),
     identify,
     sidentify: identify,
-    reset: guard(() => identity.reset()),
-    on: guard(deps.events.on),
-    off: guard(deps.events.off),
-    flush: guard(deps.flush),
+    reset: guard(identity.reset),
+    on: guard(events.on),
+    off: guard(events.off),
+    flush: guard(flush),
   } as Cio;
 }

@@ -25,7 +25,7 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     const script = (doc.getElementById('cio-tracker') || doc.currentScript) as HTMLScriptElement | null;
     const config = readConfig(
       (name) => script && script.getAttribute(name),
-      (script && script.src) || '',
+      script && script.src,
       win.location.href,
     );
     const cio = init(config, win);

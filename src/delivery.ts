@@ -1,5 +1,4 @@
 import { bytes, quote } from './json';
-import { warn } from './log';
 import type { Queue } from './queue';
 import { MAX_BODY, NativePromise, type Transport } from './transport';
 import type { Events } from './events';
@@ -34,7 +33,8 @@ export function createDelivery(
   debug: (...args: unknown[]) => void,
 ): Delivery {
   const nav = win.navigator;
-  let inflight: Set<string> | undefined;
+  /** The messages of the request under way: empty when there is none. */
+  let inflight = new Set<string>();
   /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
   let due = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -50,7 +50,7 @@ export function createDelivery(
     waiters = [];
   };
 
-  const waiting = () => queue.items.length - (inflight ? inflight.size : 0);
+  const waiting = () => queue.items.length - inflight.size;
 
   /** Fires the timer in `ms`, unless it is already set to fire sooner. */
   const arm = (ms: number) => {
@@ -79,7 +79,7 @@ export function createDelivery(
     const batch: string[] = [];
     let size = 100;
     for (const message of queue.items) {
-      if (inflight && inflight.has(message)) continue;
+      if (inflight.has(message)) continue;
       size += bytes(message) + 1;
       if (size > MAX_BODY && batch.length) break;
       batch.push(message);
@@ -90,7 +90,7 @@ export function createDelivery(
   const pump = () => {
     // A flush waiting counts as due: it asked for everything to go now. A
     // page that is gone sends nothing more: its queue is for others to adopt.
-    if (gone || inflight || !(due || waiters.length)) return;
+    if (gone || inflight.size || !(due || waiters.length)) return;
     const now = Date.now();
     if (retryAt > now) return arm(retryAt - now);
     // Offline: wait for the `online` event rather than fail and back off.
@@ -104,7 +104,7 @@ export function createDelivery(
     // A backlog larger than one request goes out right after this one.
     due = waiting() > 0;
     transport.post(url, body(batch)).then(({ status, retryAfter }) => {
-      inflight = undefined;
+      inflight = new Set();
       debug('POST', url, batch.length, status || 'network error');
       if (status >= 200 && status < 300) {
         attempt = 0;
@@ -112,15 +112,12 @@ export function createDelivery(
         events.emit('sent', () => batch.map((text) => JSON.parse(text)));
       } else if (!status || status == 408 || status == 429 || status >= 500) {
         attempt++;
-        const backoff = Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt);
-        retryAt = Date.now() + (retryAfter === undefined ? backoff : retryAfter);
+        retryAt = Date.now() + (retryAfter ?? Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt));
         due = true;
         settle(false);
       } else {
         queue.remove(batch);
-        const reason = `HTTP ${status}: dropped ${batch.length} messages`;
-        warn(reason);
-        events.emit('error', () => ({ status, reason, dropped: batch.length }));
+        events.drop(status, `HTTP ${status}: dropped ${batch.length} messages`, batch.length);
       }
       pump();
     });
@@ -141,7 +138,7 @@ export function createDelivery(
         debug('beacon', url, batch.length);
         queue.remove(batch);
       }
-    if (release && inflight && transport.keepalive && !attempt) queue.remove([...inflight]);
+    if (release && inflight.size && transport.keepalive && !attempt) queue.remove([...inflight]);
     queue.save(release);
   };
 

@@ -41,14 +41,5 @@ export function init(config: Config, win: Window = window): Cio {
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'), 0);
 
-  return createApi({
-    keepArrays: config.keepArrays,
-    identity,
-    build,
-    deliver,
-    flush,
-    events,
-    debug,
-    pathname: () => win.location.pathname,
-  });
+  return createApi(config.keepArrays, identity, build, deliver, flush, events, debug, () => win.location.pathname);
 }

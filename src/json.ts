@@ -39,10 +39,9 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
         text = quote(value);
         break;
       case 'number':
-        text = isFinite(value) ? '' + value : 'null';
-        break;
       case 'boolean':
-        text = '' + value;
+        // isFinite(true) and isFinite(false) hold: booleans print as themselves.
+        text = isFinite(value as number) ? '' + value : 'null';
         break;
       case 'bigint':
         text = '"' + value + '"';

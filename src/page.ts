@@ -11,19 +11,13 @@ export function queryData(search: string): Record<string, string | string[]> {
   return data;
 }
 
-const UTM: Record<string, string> = {
-  utm_campaign: 'name',
-  utm_source: 'source',
-  utm_medium: 'medium',
-  utm_term: 'term',
-  utm_content: 'content',
-};
-
 /** `context.campaign` from the `utm_*` parameters, or `undefined` when there are none. */
 export function campaign(search: string): Record<string, string> | undefined {
   let found: Record<string, string> | undefined;
   new URLSearchParams(search).forEach((value, key) => {
-    if (UTM[key]) (found = found || {})[UTM[key]] = value;
+    const utm = /^utm_(campaign|source|medium|term|content)$/.exec(key);
+    // utm_campaign is the campaign's name; the others keep their own.
+    if (utm) (found = found || {})[utm[1] == 'campaign' ? 'name' : utm[1]] = value;
   });
   return found;
 }

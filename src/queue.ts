@@ -94,7 +94,7 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
         const key = store!.key(i);
         const value = key && key != own && key.indexOf(prefix) == 0 && store!.getItem(key);
         if (value && Date.now() - parseInt(value) > LEASE) {
-          const messages = value.slice(value.indexOf('\n') + 1).split('\n');
+          const messages = value.split('\n').slice(1);
           append(messages);
           count += messages.length;
           taken.push(key!);

@@ -38,7 +38,7 @@ const YEAR = 31536000;
  * browser accepts a cookie on, as public suffixes like `co.uk` are refused).
  */
 export function cookieKeyValue(doc: Document, domain: string): KeyValue {
-  const { hostname, protocol } = doc.location || { hostname: '', protocol: '' };
+  const { hostname = '', protocol } = doc.location || ({} as Partial<Location>);
   const write = (key: string, value: string, maxAge: number, on: string) =>
     (doc.cookie =
       key +

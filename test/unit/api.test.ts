@@ -1,6 +1,6 @@
 import { isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApi, MAX_MESSAGE, type ApiDeps } from '../../src/api';
+import { createApi, MAX_MESSAGE } from '../../src/api';
 import { createEvents } from '../../src/events';
 import { createIdentity } from '../../src/identity';
 import { messageBuilder } from '../../src/message';
@@ -26,8 +26,9 @@ function setup(keepArrays = false) {
     events,
     debug: vi.fn(),
     pathname: () => win.location.pathname,
-  } satisfies ApiDeps;
-  return { api: createApi(deps), deps: { ...deps, on, off, dropped }, identity, delivered };
+  };
+  const api = createApi(deps.keepArrays, identity, deps.build, deps.deliver, deps.flush, events, deps.debug, deps.pathname);
+  return { api, deps: { ...deps, on, off, dropped }, identity, delivered };
 }
 
 let warnings: ReturnType<typeof spyWarnings>;
