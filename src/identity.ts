@@ -28,29 +28,27 @@ export function createIdentity(stores: KeyValue[]): Identity {
   const ids: Record<string, string | undefined> = {};
   /** Whether a store took the last write: then the stores, not memory, are the authority. */
   let stored = false;
-  const write = (key: string, value: string) => {
+  /**
+   * Sets `key` in memory and in each store that does not hold `value` yet
+   * (`held`: what each store holds, when the caller has just read it): a
+   * cookie write, and the first one's domain probe, is the costliest thing
+   * on a page load.
+   */
+  const write = (key: string, value: string, held = stores.map((store) => store.get(key))) => {
     ids[key] = value;
     stored = false;
-    // Only where it is not already: a cookie write (and the first one's
-    // domain probe) is the costliest thing on a page load.
-    for (const store of stores) stored = store.get(key) == value || store.set(key, value) || stored;
-  };
-  const read = (key: string) => {
-    for (const store of stores) {
-      const value = store.get(key);
-      if (value) return value;
-    }
-    return undefined;
+    stores.forEach((store, i) => (stored = held[i] == value || store.set(key, value) || stored));
   };
   const refresh = () => {
     for (const key of [ANONYMOUS, USER]) {
-      const value = read(key);
-      if (value || stored) ids[key] = value;
+      // Each store read once: the first that holds the ID wins, the others
+      // get a copy (cookies cleared, or Safari expiring script-set cookies).
+      // With no store working, memory keeps what it had.
+      const held = stores.map((store) => store.get(key));
+      const value = held.find(Boolean) || (stored ? undefined : ids[key]);
+      if (value || key == ANONYMOUS) write(key, value || ulid(), held);
+      else ids[key] = undefined;
     }
-    // Copy what one store kept into the others (cookies cleared, or Safari
-    // expiring script-set cookies) so the IDs survive in all of them.
-    write(ANONYMOUS, ids[ANONYMOUS] || ulid());
-    if (ids[USER]) write(USER, ids[USER]!);
   };
   refresh();
 
