@@ -26,7 +26,7 @@ export function init(config: Config, win: Window = window): Cio {
   win.addEventListener('storage', (event) => {
     if (!event.key || IDENTITY_KEYS.test(event.key)) identity.refresh();
   });
-  const build = messageBuilder(win, localKeyValue, identity);
+  const build = messageBuilder(win, identity);
 
   // Without a site id, calls are checked and built (so warnings still show) but go nowhere.
   let deliver = (_: string) => {};

@@ -4,8 +4,7 @@ import { createApi, MAX_MESSAGE } from '../../src/api';
 import { createEvents } from '../../src/events';
 import { createIdentity } from '../../src/identity';
 import { messageBuilder } from '../../src/message';
-import { storageKeyValue } from '../../src/storage';
-import { freshWindow, spyWarnings, asStorage, memoryStorage } from './helpers';
+import { freshWindow, spyWarnings } from './helpers';
 
 /** createApi over real identity (in memory) and message building, with delivery and events faked. */
 function setup(keepArrays = false) {
@@ -20,7 +19,7 @@ function setup(keepArrays = false) {
   const deps = {
     keepArrays,
     identity,
-    build: messageBuilder(win, storageKeyValue(asStorage(memoryStorage())), identity),
+    build: messageBuilder(win, identity),
     deliver: vi.fn((text: string) => void delivered.push(JSON.parse(text))),
     flush: vi.fn(() => Promise.resolve(true)),
     events,

@@ -2,8 +2,7 @@ import { decodeTime, isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIdentity } from '../../src/identity';
 import { messageBuilder } from '../../src/message';
-import { storageKeyValue } from '../../src/storage';
-import { freshWindow, ISO_RE, asStorage, memoryStorage } from './helpers';
+import { freshWindow, ISO_RE } from './helpers';
 import pkg from '../../package.json';
 
 const NOW = Date.UTC(2025, 2, 4, 5, 6, 7, 890);
@@ -13,7 +12,7 @@ function setup() {
   const win = freshWindow(URL_, { referrer: 'https://ref.example.org/' });
   win.document.title = 'Cart';
   const identity = createIdentity([]);
-  const build = messageBuilder(win, storageKeyValue(asStorage(memoryStorage())), identity);
+  const build = messageBuilder(win, identity);
   return { win, identity, build };
 }
 
@@ -100,6 +99,31 @@ describe('messageBuilder (SPEC §5)', () => {
       title: 'Checkout',
     });
     expect(m.context.campaign).toBeUndefined();
+  });
+
+  it('takes the time zone from Temporal where the browser has it, once per page', () => {
+    const timeZoneId = vi.fn(() => 'Pacific/Chatham');
+    vi.stubGlobal('Temporal', { Now: { timeZoneId } });
+    try {
+      const { build } = setup();
+      expect(JSON.parse(build('track', { event: 'a' }, 'properties', '{}')).context.timezone).toBe('Pacific/Chatham');
+      build('track', { event: 'b' }, 'properties', '{}');
+      expect(timeZoneId).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('leaves the time zone out when it cannot be read', () => {
+    vi.stubGlobal('Temporal', { Now: { timeZoneId: () => { throw new Error('broken'); } } });
+    try {
+      const { build } = setup();
+      const m = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+      expect('timezone' in m.context).toBe(false);
+      expect(m.context.locale).toBeTruthy();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('escapes names so the text always parses', () => {
