@@ -126,38 +126,48 @@ export function createDelivery(
   /**
    * The page is hidden or going away: hand every waiting message to the
    * browser (sendBeacon) and write what it would not take to storage for the
-   * next page load. A request already under way with keepalive completes on
-   * its own, so `release` (the page is leaving) leaves it out of storage too.
-   * While the endpoint is failing (a retry is pending), nothing is handed
-   * over blind: it all stays stored, to be sent with an answer next time.
+   * next page load; `release` hands that over to other tabs and the next page
+   * load. A request already under way with keepalive completes on its own, so
+   * when the page is `closing` it is left out of storage too. While the
+   * endpoint is failing (a retry is pending), nothing is handed over blind:
+   * it all stays stored, to be sent with an answer next time.
    */
-  const hide = (release?: boolean) => {
+  const hide = (release?: boolean, closing?: boolean) => {
     let batch: string[];
     if (nav.onLine !== false && !attempt)
       while ((batch = next()).length && transport.beacon(url, body(batch))) {
         debug('beacon', url, batch.length);
         queue.remove(batch);
       }
-    if (release && inflight.size && transport.keepalive && !attempt) queue.remove([...inflight]);
+    if (closing && inflight.size && transport.keepalive && !attempt) queue.remove([...inflight]);
     queue.save(release);
   };
 
-  win.addEventListener('visibilitychange', () => {
-    // After pagehide (Chromium fires it first) the queue is released: keep it so.
-    if (!gone && win.document.visibilityState == 'hidden') hide();
-  });
-  win.addEventListener('pagehide', () => {
+  const doc = win.document;
+  /**
+   * The page is closing, or frozen: Chromium freezes background tabs and may
+   * then discard them without a pagehide. Either way other tabs may adopt
+   * its queue; a frozen page keeps the request under way in it, as its
+   * answer may never be seen.
+   */
+  const leave = (closing?: boolean) => {
     gone = true;
-    hide(true);
+    hide(true, closing);
+  };
+  /** Back from frozen: take the queue back (what another tab adopted meanwhile stays with it). */
+  const back = () => {
+    gone = false;
+    queue.save(false);
+    kick();
+  };
+  doc.addEventListener('visibilitychange', () => {
+    // After pagehide (Chromium fires it first) the queue is released: keep it so.
+    if (!gone && doc.visibilityState == 'hidden') hide();
   });
-  win.addEventListener('pageshow', (event) => {
-    // Back from the back/forward cache: take the queue back (what another tab adopted meanwhile stays with it).
-    if ((event as PageTransitionEvent).persisted) {
-      gone = false;
-      queue.save(false);
-      kick();
-    }
-  });
+  win.addEventListener('pagehide', () => leave(true));
+  win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back());
+  doc.addEventListener('freeze', () => leave());
+  doc.addEventListener('resume', back);
   win.addEventListener('online', () => {
     due = true;
     retryAt = attempt = 0;
@@ -168,7 +178,7 @@ export function createDelivery(
     add(message) {
       queue.add(message);
       // A call from the page's own pagehide handler, after ours: same treatment.
-      if (gone) hide(true);
+      if (gone) leave(true);
       else kick();
     },
     flush() {

@@ -276,6 +276,39 @@ describe('page hidden or closing', () => {
     expect(otherTab.items).toEqual([message(0), message(1)]);
   });
 
+  it('when frozen, releases the queue to other tabs, keeping the request under way in it', async () => {
+    const { win, store, add, transport, stored } = setup();
+    transport.latency = 10_000;
+    transport.beaconAccepts = false;
+    add(0, 20);
+    await vi.advanceTimersByTimeAsync(0);
+    add(20, 2);
+    win.document.dispatchEvent(new win.Event('freeze'));
+    // Its answer may never be seen if the tab is discarded: the 20 under way stay stored with the 2 waiting.
+    expect(stored()[0].split('\n')).toEqual(['0', ...range(0, 22).map((_, i) => message(i))]);
+    const otherTab = createQueue(freshWindow(), asStorage(store), WRITE_KEY, () => {});
+    expect(otherTab.adopt()).toBe(22);
+  });
+
+  it('resumed after a freeze, sends what no other tab adopted meanwhile, and nothing twice', async () => {
+    const { win, store, add, transport, queue } = setup();
+    transport.beaconAccepts = false;
+    add(0, 2);
+    win.document.dispatchEvent(new win.Event('freeze'));
+    win.document.dispatchEvent(new win.Event('resume'));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(transport.postedMessages().map((m) => m.event)).toEqual(range(0, 2));
+
+    add(2, 2);
+    win.document.dispatchEvent(new win.Event('freeze'));
+    const otherTab = createQueue(freshWindow(), asStorage(store), WRITE_KEY, () => {});
+    expect(otherTab.adopt()).toBe(2);
+    win.document.dispatchEvent(new win.Event('resume'));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(transport.postedMessages().map((m) => m.event)).toEqual(range(0, 2));
+    expect(queue.items).toEqual([]);
+  });
+
   it('does not beacon while offline, and keeps everything in storage', () => {
     const { win, add, transport, stored } = setup();
     setOnline(win, false);
