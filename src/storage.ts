@@ -49,13 +49,11 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
       ';SameSite=Lax' +
       (protocol == 'https:' ? ';Secure' : '') +
       (on ? ';domain=' + on : ''));
+  // Our keys are plain names: nothing in them to escape for the pattern.
   const get = (key: string) =>
     attempt(() => {
-      for (const pair of doc.cookie.split('; ')) {
-        const at = pair.indexOf('=');
-        if (pair.slice(0, at) == key) return decodeURIComponent(pair.slice(at + 1));
-      }
-      return null;
+      const found = doc.cookie.match('(?:^|; )' + key + '=([^;]*)');
+      return found && decodeURIComponent(found[1]);
     }, null);
 
   let on: string | undefined = domain || undefined;
