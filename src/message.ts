@@ -2,6 +2,7 @@ import { ulid } from './id';
 import type { Identity } from './identity';
 import { encode, quote } from './json';
 import { campaign, pageContext } from './page';
+import { attempt } from './storage';
 
 declare const __VERSION__: string;
 
@@ -25,13 +26,12 @@ export function messageBuilder(win: Window, identity: Identity) {
     const { location: loc, document: doc, screen } = win;
     const key = loc.href + '\n' + doc.title;
     if (key != contextKey) {
+      // Temporal answers at once; Intl's first use costs ~20 ms in Chromium.
+      // Where neither works the field is left out.
       if (!contextKey)
-        try {
-          // Temporal answers at once; Intl's first use costs ~20 ms in Chromium.
-          timezone = typeof Temporal == 'object' ? Temporal.Now.timeZoneId() : Intl.DateTimeFormat().resolvedOptions().timeZone;
-        } catch {
-          // Both missing or broken: the field is left out.
-        }
+        timezone =
+          attempt(() => Temporal.Now.timeZoneId(), undefined) ||
+          attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone, undefined);
       contextKey = key;
       contextText = encode({
         library: { name: 'cio-track', version: __VERSION__ },

@@ -9,7 +9,8 @@ export interface KeyValue {
   set(key: string, value: string): boolean;
 }
 
-const attempt = <T>(fn: () => T, fallback: T): T => {
+/** `fn()`, or `fallback` if it throws. */
+export const attempt = <T>(fn: () => T, fallback: T): T => {
   try {
     return fn();
   } catch {

@@ -114,8 +114,21 @@ describe('messageBuilder (SPEC §5)', () => {
     }
   });
 
-  it('leaves the time zone out when it cannot be read', () => {
-    vi.stubGlobal('Temporal', { Now: { timeZoneId: () => { throw new Error('broken'); } } });
+  it('falls back to Intl where Temporal is missing or not the real one', () => {
+    // A page element with id="Temporal" shows up as window.Temporal in browsers without it.
+    vi.stubGlobal('Temporal', {});
+    try {
+      const { build } = setup();
+      const m = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+      expect(m.context.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('leaves the time zone out when neither Temporal nor Intl answers', () => {
+    vi.stubGlobal('Temporal', undefined);
+    vi.stubGlobal('Intl', { DateTimeFormat: () => { throw new Error('broken'); } });
     try {
       const { build } = setup();
       const m = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
