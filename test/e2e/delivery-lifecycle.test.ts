@@ -223,6 +223,38 @@ describe('several tabs', () => {
   }, 120_000);
 });
 
+describe('a tab frozen by the browser', () => {
+  // Chromium freezes background tabs (and may then discard them with no further
+  // event); Playwright cannot freeze a page, so the test dispatches the
+  // `freeze` and `resume` events the browser would.
+  const lifecycle = (page: Page, type: 'freeze' | 'resume') =>
+    page.evaluate((t) => document.dispatchEvent(new Event(t)), type);
+
+  it('frozen while its server fails: another tab sends its messages, and resumed it sends none again', async () => {
+    suite.collector.fault({ status: 503, count: 1000 });
+    const s = await scenario('10c frozen tab');
+    const a = await s.open('a');
+    s.t0 = Date.now();
+    await s.track(a, 'F', 0, 10);
+    // Failing, so nothing is handed to sendBeacon at the freeze: it all stays in localStorage.
+    await waitFor(() => s.requests().some((r) => r.status === 503), 'a 503');
+    await lifecycle(a, 'freeze');
+    await waitFor(async () => (await s.storedQueue(a)).some((q) => q.time === 0 && q.names.length === 11), "a's 11 released");
+
+    suite.collector.clearFaults();
+    const b = await s.open('b');
+    // b adopts a's released queue on load and sends it, while a stays frozen.
+    await s.waitAll(60_000);
+    await lifecycle(a, 'resume');
+    await s.track(a, 'after-resume', 0, 1);
+    await s.track(b, 'marker-b', 0, 1);
+    await s.waitAll(60_000);
+    await waitFor(async () => (await s.storedQueue(b)).every((q) => q.names.length === 0), 'no message left in localStorage');
+    checkExactlyOnce(s);
+    s.report(`requests ${via(s)}`);
+  }, 120_000);
+});
+
 describe('blocked storage', () => {
   const SECURITY_ERROR = `new DOMException('blocked', 'SecurityError')`;
 
