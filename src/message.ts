@@ -30,8 +30,8 @@ export function messageBuilder(win: Window, identity: Identity) {
       // Where neither works the field is left out.
       if (!contextKey)
         timezone =
-          attempt(() => Temporal.Now.timeZoneId(), undefined) ||
-          attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone, undefined);
+          attempt(() => Temporal.Now.timeZoneId()) ||
+          attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
       contextKey = key;
       contextText = encode({
         library: { name: 'cio-track', version: __VERSION__ },

@@ -9,17 +9,17 @@ export interface KeyValue {
   set(key: string, value: string): boolean;
 }
 
-/** `fn()`, or `fallback` if it throws. */
-export const attempt = <T>(fn: () => T, fallback: T): T => {
+/** `fn()`, or `fallback` (by default undefined) if it throws. */
+export const attempt = <T, F = undefined>(fn: () => T, fallback?: F): T | F => {
   try {
     return fn();
   } catch {
-    return fallback;
+    return fallback as F;
   }
 };
 
 /** `localStorage`, or `undefined` where even reading the property throws. */
-export const localStore = (win: Window): Storage | undefined => attempt(() => win.localStorage, undefined);
+export const localStore = (win: Window): Storage | undefined => attempt(() => win.localStorage);
 
 export const storageKeyValue = (store: Storage | undefined): KeyValue => ({
   get: (key) => attempt(() => store!.getItem(key), null),
