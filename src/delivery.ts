@@ -1,4 +1,5 @@
 import { bytes, quote } from './json';
+import { whenParsed } from './page';
 import type { Queue } from './queue';
 import { MAX_BODY, NativePromise, type Transport } from './transport';
 import type { Events } from './events';
@@ -33,6 +34,7 @@ export function createDelivery(
   debug: (...args: unknown[]) => void,
 ): Delivery {
   const nav = win.navigator;
+  const doc = win.document;
   /** The messages of the request under way: empty when there is none. */
   let inflight = new Set<string>();
   /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
@@ -42,7 +44,7 @@ export function createDelivery(
   let attempt = 0;
   let retryAt = 0;
   let waiters: ((empty: boolean) => void)[] = [];
-  /** Between pagehide and pageshow: the page is closing, or frozen in the back/forward cache. */
+  /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
   let gone = false;
 
   const settle = (empty: boolean) => {
@@ -61,7 +63,8 @@ export function createDelivery(
       timer = setTimeout(() => {
         deadline = Infinity;
         due = true;
-        pump();
+        // Not while the page is still being parsed: that is its critical path (SPEC §9).
+        whenParsed(doc, pump);
       }, ms);
     }
   };
@@ -143,7 +146,6 @@ export function createDelivery(
     queue.save(release);
   };
 
-  const doc = win.document;
   /**
    * The page is closing, or frozen: Chromium freezes background tabs and may
    * then discard them without a pagehide. Either way other tabs may adopt

@@ -1,4 +1,4 @@
-/** What the page itself tells: its URL, query parameters and UTM campaign. */
+/** What the page itself tells: its URL, query parameters, UTM campaign, and whether it is still being parsed. */
 
 /** Query parameters as event data; a repeated key becomes an array of its values. */
 export function queryData(search: string): Record<string, string | string[]> {
@@ -33,3 +33,10 @@ export function pageContext(loc: Location, doc: Document) {
     referrer: doc.referrer,
   };
 }
+
+/**
+ * Runs `fn` now, or once the document is parsed if it is still loading
+ * (adding the same `fn` again while it waits adds nothing).
+ */
+export const whenParsed = (doc: Document, fn: () => void): void =>
+  doc.readyState == 'loading' ? doc.addEventListener('DOMContentLoaded', fn) : fn();

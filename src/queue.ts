@@ -1,5 +1,6 @@
 import { ulid } from './id';
 import { warn } from './log';
+import { whenParsed } from './page';
 
 /** A tab whose queue has not been written for this long is taken to be gone (crashed, or killed asleep). */
 const LEASE = 5 * 60e3;
@@ -115,7 +116,8 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
 
   // Several tabs loading at once would race for the same released key: a random delay spreads them out.
   const adoptSoon = () => setTimeout(adopt, Math.random() * 500);
-  adoptSoon();
+  // The scan waits for the page to be parsed: off its critical path (SPEC §9).
+  whenParsed(win.document, adoptSoon);
   win.addEventListener('storage', (event) => {
     if (event.key && event.key.indexOf(prefix) == 0 && /^0\n/.test(event.newValue || '')) adoptSoon();
   });

@@ -4,7 +4,10 @@
  * on another origin with single-page-app tracking and debug logging, and the
  * lifecycle events and flush(). Set-up and expectations: sdk-helpers.ts.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { renderSnippet } from '../../collector/snippet.mjs';
 import { launchCollector, pageHtml, SITE, servePages, waitFor } from './harness';
 import {
   byAnon,
@@ -59,6 +62,45 @@ describe('loading', () => {
     ]);
     expectCallTimes(got, t0);
     suite.expectClean([tab], got);
+  });
+
+  it('a page still being parsed: nothing is sent before DOMContentLoaded, the page event right after it', async () => {
+    const { collector } = suite;
+    // The page's HTML comes in two parts: the head with the snippet at once,
+    // the rest of the body only when the test releases it.
+    let release!: () => void;
+    const rest = new Promise<void>((resolve) => (release = resolve));
+    const snippet = renderSnippet({ siteId: SITE, src: collector.url + '/track.js', attrs: {} });
+    const server = createServer(async (_, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.write(`<!doctype html><html><head><meta charset="utf-8"><title>parsing</title><script>${snippet}</script></head><body><p>${'First part. '.repeat(200)}</p>`);
+      await rest;
+      res.end('<p>The rest.</p></body></html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/parsing`;
+      const tab = await suite.newTab(await suite.newContext());
+      await tab.page.goto(url, { waitUntil: 'commit' });
+      await suite.sdkLoaded(tab.page);
+      // Past the 1 s batch timer of the page event, by the page's own clock.
+      const loadedAt = await tab.page.evaluate(() => performance.now());
+      await waitFor(async () => (await tab.page.evaluate(() => performance.now())) - loadedAt > 1500, '1.5 s in the page');
+      expect(await tab.page.evaluate(() => document.readyState)).toBe('loading');
+      expect(tab.batches).toEqual([]);
+
+      release();
+      const [event] = await suite.wait(1, (m) => m.type == 'page' && m.name == '/parsing');
+      const parsedAt = await tab.page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        return performance.timeOrigin + nav.domContentLoadedEventStart;
+      });
+      expect(Date.parse(event.receivedAt)).toBeGreaterThanOrEqual(Math.floor(parsedAt));
+      suite.expectClean([tab], [event]);
+    } finally {
+      release();
+      server.close();
+    }
   });
 
   it('the classic Customer.io snippet, verbatim but for its src: stub calls replayed, auto page, track after load', async () => {

@@ -98,6 +98,18 @@ describe('batching', () => {
     expect(events(transport.posts[0].body)).toEqual(range(0, 10));
   });
 
+  it('sends nothing while the page is still being parsed, and the batch at DOMContentLoaded', async () => {
+    const { win, add, transport } = setup();
+    Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => 'loading' });
+    add(0, 25);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(transport.post).not.toHaveBeenCalled();
+    Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => 'interactive' });
+    win.document.dispatchEvent(new win.Event('DOMContentLoaded'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 25)]);
+  });
+
   it('delivers a burst of 1,000 in requests of at most 64,000 bytes, each message exactly once, in order', async () => {
     const { add, transport, queue, stored } = setup();
     transport.latency = 50;

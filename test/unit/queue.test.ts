@@ -123,6 +123,18 @@ describe('createQueue: adopting other tabs’ queues', () => {
     expect(onAdopt).toHaveBeenCalledTimes(1);
   });
 
+  it('waits for the page to be parsed before its first scan', () => {
+    otherTab('A', 'released', [message(1)]);
+    Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => 'loading' });
+    const { queue } = newQueue();
+    vi.advanceTimersByTime(5000);
+    expect(queue.items).toEqual([]);
+    Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => 'interactive' });
+    win.document.dispatchEvent(new win.Event('DOMContentLoaded'));
+    vi.advanceTimersByTime(500);
+    expect(queue.items).toEqual([message(1)]);
+  });
+
   it('adopts a queue another tab releases while it runs (storage event)', () => {
     const { queue, onAdopt } = newQueue();
     vi.advanceTimersByTime(500);
