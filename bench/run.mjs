@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { startCollector } from '../collector/server.mjs';
@@ -297,7 +298,13 @@ async function wireFigures(mode) {
 }
 
 try {
-  const gz = gzipSync(trackText, { level: 9 }).length;
+  // Measured as `npm run size` does: `gzip -9`, or zlib where there is no gzip command.
+  let gz;
+  try {
+    gz = execFileSync('gzip', ['-9', '-c', trackJs]).length;
+  } catch {
+    gz = gzipSync(trackText, { level: 9 }).length;
+  }
   add('dist/track.js gzip', `${gz} B (${trackText.length} B min)`, '≤ 5,120 B (goal 4,096)', gz <= 5120);
 
   collector = await startCollector({ port: 0, dataDir, root: ROOT });
