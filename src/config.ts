@@ -1,11 +1,11 @@
-import type { Config } from './types';
+import type { LoaderConfig } from './types';
 
 /**
  * SPEC §3: configuration from the loader `<script>`'s attributes. `attr`
  * reads one attribute; `src` is the script's URL, if any (the default endpoint is its
  * origin) and `base` the page URL to resolve relative URLs against.
  */
-export function readConfig(attr: (name: string) => string | null, src: string | null, base: string): Config {
+export function readConfig(attr: (name: string) => string | null, src: string | null, base: string): LoaderConfig {
   const is = (name: string, value: string) => attr('data-' + name) === value;
   // data-endpoint is used as written: fetch and sendBeacon resolve a relative one against the page.
   const endpoint = attr('data-endpoint') || new URL(src || base, base).origin;

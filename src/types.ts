@@ -1,15 +1,19 @@
-/** Settings read from the `<script id="cio-tracker">` attributes (SPEC §3). */
+/** What `init` needs: most of the `<script id="cio-tracker">` attributes (SPEC §3). */
 export interface Config {
   siteId: string;
   /** `data-use-array-params="true"`: send arrays as arrays rather than as `{"0": …}` objects. */
   keepArrays: boolean;
-  autoPage: boolean;
   /** Base URL of the ingestion API, without a trailing slash. */
   endpoint: string;
   /** `''` for the registrable domain, worked out at run time. */
   cookieDomain: string;
-  spa: boolean;
   debug: boolean;
+}
+
+/** All the attributes: the automatic page views are the snippet loader's job, not `init`'s. */
+export interface LoaderConfig extends Config {
+  autoPage: boolean;
+  spa: boolean;
 }
 
 export interface CallOptions {
