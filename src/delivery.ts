@@ -128,9 +128,9 @@ export function createDelivery(
 
   /**
    * The page is hidden or going away: hand every waiting message to the
-   * browser (sendBeacon) and write what it would not take to storage for the
-   * next page load; `release` hands that over to other tabs and the next page
-   * load. A request already under way with keepalive completes on its own, so
+   * browser (sendBeacon) and write what it would not take to storage;
+   * `release` hands that over to other tabs and the next page load. A
+   * request already under way with keepalive completes on its own, so
    * when the page is `closing` it is left out of storage too. While the
    * endpoint is failing (a retry is pending), nothing is handed over blind:
    * it all stays stored, to be sent with an answer next time.
