@@ -1,5 +1,5 @@
 /**
- * Core SDK behaviour end to end (2/2): how the script gets loaded (slowly,
+ * Core SDK behaviour end to end (2/2): how the script gets loaded (slowly, into a page still being parsed,
  * by the classic Customer.io snippet, twice, without a site id), an endpoint
  * on another origin with single-page-app tracking and debug logging, and the
  * lifecycle events and flush(). Set-up and expectations: sdk-helpers.ts.
