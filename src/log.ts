@@ -10,8 +10,4 @@ const say = (method: 'warn' | 'log', args: unknown[]) => {
 export const warn = (...args: unknown[]): void => say('warn', args);
 
 /** `data-debug="true"`: one line per call and per request. */
-export const debugLogger =
-  (on: boolean) =>
-  (...args: unknown[]): void => {
-    if (on) say('log', args);
-  };
+export const debugLogger = (on: boolean) => (on ? (...args: unknown[]): void => say('log', args) : () => {});
