@@ -4,30 +4,18 @@
  * minified snippet — minified, gzip and brotli, then what each source module
  * adds to track.js. `--check` exits 1 when track.js is over the budget.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { brotliCompressSync, constants } from 'node:zlib';
 import { rollup } from 'rollup';
 import { minify } from 'terser';
 import config from '../rollup.config.mjs';
+import { gzip, gzipFile } from './gzip-size.mjs';
 
 /** SPEC §9: the budget CI enforces, and the goal. */
 const BUDGET = 5120;
 const GOAL = 4096;
 
-const gzip = (text) => gzipSync(text, { level: 9 }).length;
-/**
- * A file's gzip size as the spec measures it, `gzip -9 -c FILE | wc -c`
- * (a few dozen bytes over Node's zlib); zlib where there is no gzip command.
- */
-const gzipFile = (file) => {
-  try {
-    return execFileSync('gzip', ['-9', '-c', file]).length;
-  } catch {
-    return gzip(readFileSync(file));
-  }
-};
 const brotli = (text) =>
   brotliCompressSync(text, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const row = (cells, widths) => cells.map((c, i) => String(c)[i ? 'padStart' : 'padEnd'](widths[i])).join('  ');
