@@ -12,6 +12,7 @@ import {
   memoryStorage,
   message,
   spyWarnings,
+  stillParsing,
   type Body,
 } from './helpers';
 
@@ -100,12 +101,11 @@ describe('batching', () => {
 
   it('sends nothing while the page is still being parsed, and the batch at DOMContentLoaded', async () => {
     const { win, add, transport } = setup();
-    Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => 'loading' });
+    const parsed = stillParsing(win);
     add(0, 25);
     await vi.advanceTimersByTimeAsync(5000);
     expect(transport.post).not.toHaveBeenCalled();
-    Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => 'interactive' });
-    win.document.dispatchEvent(new win.Event('DOMContentLoaded'));
+    parsed();
     await vi.advanceTimersByTimeAsync(0);
     expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 25)]);
   });

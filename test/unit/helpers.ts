@@ -16,6 +16,20 @@ export function freshWindow(url = 'https://shop.example.com/', options: { referr
   return dom.window as unknown as Window & typeof globalThis;
 }
 
+/**
+ * Makes `win`'s document report that it is still being parsed; the returned
+ * function ends the parse (readyState "interactive", then DOMContentLoaded).
+ */
+export function stillParsing(win: Window): () => void {
+  const setState = (state: DocumentReadyState) =>
+    Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => state });
+  setState('loading');
+  return () => {
+    setState('interactive');
+    win.document.dispatchEvent(new win.Event('DOMContentLoaded'));
+  };
+}
+
 /** An in-memory `Storage`, keys kept in insertion order; `failSet` makes `setItem` throw. */
 export function memoryStorage(initial: Record<string, string> = {}) {
   const data = new Map<string, string>(Object.entries(initial));

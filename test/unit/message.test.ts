@@ -21,6 +21,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.useRealTimers();
+  vi.unstubAllGlobals();
 });
 
 describe('messageBuilder (SPEC §5)', () => {
@@ -104,39 +105,27 @@ describe('messageBuilder (SPEC §5)', () => {
   it('takes the time zone from Temporal where the browser has it, once per page', () => {
     const timeZoneId = vi.fn(() => 'Pacific/Chatham');
     vi.stubGlobal('Temporal', { Now: { timeZoneId } });
-    try {
-      const { build } = setup();
-      expect(JSON.parse(build('track', { event: 'a' }, 'properties', '{}')).context.timezone).toBe('Pacific/Chatham');
-      build('track', { event: 'b' }, 'properties', '{}');
-      expect(timeZoneId).toHaveBeenCalledTimes(1);
-    } finally {
-      vi.unstubAllGlobals();
-    }
+    const { build } = setup();
+    expect(JSON.parse(build('track', { event: 'a' }, 'properties', '{}')).context.timezone).toBe('Pacific/Chatham');
+    build('track', { event: 'b' }, 'properties', '{}');
+    expect(timeZoneId).toHaveBeenCalledTimes(1);
   });
 
   it('falls back to Intl where Temporal is missing or not the real one', () => {
     // A page element with id="Temporal" shows up as window.Temporal in browsers without it.
     vi.stubGlobal('Temporal', {});
-    try {
-      const { build } = setup();
-      const m = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
-      expect(m.context.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
-    } finally {
-      vi.unstubAllGlobals();
-    }
+    const { build } = setup();
+    const m = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+    expect(m.context.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 
   it('leaves the time zone out when neither Temporal nor Intl answers', () => {
     vi.stubGlobal('Temporal', undefined);
     vi.stubGlobal('Intl', { DateTimeFormat: () => { throw new Error('broken'); } });
-    try {
-      const { build } = setup();
-      const m = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
-      expect('timezone' in m.context).toBe(false);
-      expect(m.context.locale).toBeTruthy();
-    } finally {
-      vi.unstubAllGlobals();
-    }
+    const { build } = setup();
+    const m = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+    expect('timezone' in m.context).toBe(false);
+    expect(m.context.locale).toBeTruthy();
   });
 
   it('escapes names so the text always parses', () => {

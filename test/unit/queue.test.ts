@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createQueue, QUEUE_CAP } from '../../src/queue';
-import { asStorage, freshWindow, memoryStorage, message, quotaError, spyWarnings, type MemoryStorage } from './helpers';
+import { asStorage, freshWindow, memoryStorage, message, quotaError, spyWarnings, stillParsing, type MemoryStorage } from './helpers';
 
 const LEASE = 5 * 60e3;
 const SITE = 'site1';
@@ -125,12 +125,11 @@ describe('createQueue: adopting other tabs’ queues', () => {
 
   it('waits for the page to be parsed before its first scan', () => {
     otherTab('A', 'released', [message(1)]);
-    Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => 'loading' });
+    const parsed = stillParsing(win);
     const { queue } = newQueue();
     vi.advanceTimersByTime(5000);
     expect(queue.items).toEqual([]);
-    Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => 'interactive' });
-    win.document.dispatchEvent(new win.Event('DOMContentLoaded'));
+    parsed();
     vi.advanceTimersByTime(500);
     expect(queue.items).toEqual([message(1)]);
   });
