@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM module without types
 import { renderSnippet } from '../../collector/snippet.mjs';
 import { byEvent, ROOT, SITE, usePageSuite, waitFor, waitForEvents } from './harness';
 

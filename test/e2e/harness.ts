@@ -9,9 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-// @ts-expect-error plain ESM module without types
 import { startCollector } from '../../collector/server.mjs';
-// @ts-expect-error plain ESM module without types
 import { renderSnippet } from '../../collector/snippet.mjs';
 import type { Message } from '../../src/types';
 import { classicSnippet } from '../fixtures/classic-snippet';
@@ -165,7 +163,11 @@ export function usePageSuite(fallback: (url: URL) => string) {
 export const byEvent = (name: string) => (m: WireMessage) => m.type === 'track' && m.event === name;
 
 /** Polls `fn` until it returns a truthy value; a busy machine makes this slower, never flaky. */
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout = 30_000): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeout = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeout;
   let last: T | undefined;
   while (Date.now() < deadline) {

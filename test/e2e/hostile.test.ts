@@ -9,7 +9,6 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM module without types
 import { renderSnippet } from '../../collector/snippet.mjs';
 import { byEvent, pageHtml, SITE, usePageSuite, waitForEvents, type PageOptions, type WireMessage } from './harness';
 

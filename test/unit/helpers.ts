@@ -20,7 +20,7 @@ export function freshWindow(url = 'https://shop.example.com/', options: { referr
  * Makes `win`'s document report that it is still being parsed; the returned
  * function ends the parse (readyState "interactive", then DOMContentLoaded).
  */
-export function stillParsing(win: Window): () => void {
+export function stillParsing(win: Window & typeof globalThis): () => void {
   const setState = (state: DocumentReadyState) =>
     Object.defineProperty(win.document, 'readyState', { configurable: true, get: () => state });
   setState('loading');

@@ -7,7 +7,7 @@ const SITE = 'site1';
 const KEY_RE = /^_cioq_site1_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 let store: MemoryStorage;
-let win: Window;
+let win: Window & typeof globalThis;
 
 beforeEach(() => {
   vi.useFakeTimers({ now: Date.UTC(2025, 0, 1) });
