@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startCollector } from '../collector/server.mjs';
 import { renderSnippet } from '../collector/snippet.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { gzipFile } from '../scripts/gzip-size.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -303,10 +304,7 @@ try {
 
   collector = await startCollector({ port: 0, dataDir, root: ROOT });
   collector.setPages((url) => PAGES[url.pathname]);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   const steps = [
     ['load', loadFigures],
     ['track', trackFigures],

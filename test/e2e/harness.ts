@@ -13,6 +13,7 @@ import { startCollector } from '../../collector/server.mjs';
 import { renderSnippet } from '../../collector/snippet.mjs';
 import type { Message } from '../../src/types';
 import { classicSnippet } from '../fixtures/classic-snippet';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
 export const ROOT = resolve(__dirname, '../..');
 export const SITE = 'e2e-site';
@@ -50,19 +51,9 @@ export interface Collector {
   };
 }
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 /** The collector on a free port with a data folder of its own. */
