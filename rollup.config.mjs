@@ -2,6 +2,7 @@ import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { readFileSync } from 'node:fs';
+import dts from 'rollup-plugin-dts';
 
 const { version } = JSON.parse(readFileSync('./package.json', 'utf8'));
 
@@ -27,8 +28,14 @@ export default [
   {
     // For bundlers: `import { init } from 'cio-track'`, with types.
     input: 'src/index.ts',
-    output: { file: 'dist/track.esm.js', format: 'es', sourcemap: true },
-    plugins: [define(), resolve({ browser: true }), typescript({ declaration: true, declarationDir: 'dist/types', outDir: 'dist' })],
+    output: { file: 'dist/track.esm.js', format: 'es' },
+    plugins: [define(), resolve({ browser: true }), typescript({ declaration: false, declarationDir: undefined, outDir: 'dist' })],
+  },
+  {
+    // Its types, as one file: the public ones only, not a .d.ts per internal module.
+    input: 'src/index.ts',
+    output: { file: 'dist/index.d.ts', format: 'es' },
+    plugins: [dts()],
   },
   {
     // The paste-in snippet, minified from its readable source.

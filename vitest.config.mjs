@@ -16,6 +16,11 @@ export default defineConfig({
         test: { name: 'collector', include: ['test/collector/**/*.test.mjs'], environment: 'node' },
       },
       {
+        // The published package, as a user installs it: run after the build.
+        extends: true,
+        test: { name: 'package', include: ['test/package/**/*.test.{ts,mjs}'], environment: 'jsdom' },
+      },
+      {
         // Real headless Chromium against the real collector: one file at a time on 2 cores.
         extends: true,
         test: {

@@ -1,7 +1,7 @@
 // The local ingestion collector: a development tool, never part of dist/.
 //
 // One HTTP server that
-// - ingests `POST /v1/batch` exactly as SPEC §5 describes, validating every
+// - ingests `POST /v1/batch` exactly as the README's "What is sent" describes, validating every
 //   message, deduplicating by messageId and storing accepted messages in an
 //   append-only NDJSON file;
 // - injects faults on demand (`/admin/faults`) so tests can exercise the

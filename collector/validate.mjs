@@ -1,14 +1,14 @@
-// Validation of POST /v1/batch bodies and of each message in them (SPEC §5).
+// Validation of POST /v1/batch bodies and of each message in them (README, "What is sent").
 //
 // The collector is the SDK's test oracle, so it is strict: every problem is
 // reported with a reason that says what was expected and what arrived.
 // A body-level problem rejects the whole request (400); a message-level
 // problem rejects only that message.
 
-/** Upper bound of one request body, as the SDK promises (SPEC §7). */
+/** Upper bound of one request body, as the SDK promises (README, "Delivery"). */
 export const MAX_BODY_BYTES = 500 * 1024;
 
-/** Upper bound of one message, serialized (SPEC §7: larger ones are dropped by the SDK). */
+/** Upper bound of one message, serialized (README "Delivery": larger ones are dropped by the SDK). */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
 
 export const MESSAGE_TYPES = ['track', 'page', 'identify'];

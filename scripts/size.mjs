@@ -12,8 +12,8 @@ import { minify } from 'terser';
 import config from '../rollup.config.mjs';
 import { gzip, gzipFile } from './gzip-size.mjs';
 
-/** SPEC §9: the budget CI enforces, and the goal. */
-const BUDGET = 5120;
+/** README "Budgets": the budget CI enforces, and the goal. */
+const BUDGET = 6144;
 const GOAL = 4096;
 
 const brotli = (text) =>
@@ -55,6 +55,6 @@ for (const { id, code } of modules) {
 const total = sizes['dist/track.js'];
 console.log(`\ndist/track.js: ${total} bytes gzip (budget ${BUDGET}, goal ${GOAL})`);
 if (process.argv.includes('--check') && total > BUDGET) {
-  console.error(`FAIL: dist/track.js is ${total} bytes gzip, over the ${BUDGET}-byte budget of SPEC §9.`);
+  console.error(`FAIL: dist/track.js is ${total} bytes gzip, over the ${BUDGET}-byte budget (README, "Budgets").`);
   process.exit(1);
 }

@@ -1,15 +1,10 @@
-import type { Identity } from './identity';
-import { bytes, encode } from './json';
-import { warn } from './log';
-import type { MessageType } from './message';
+import type { Delivery } from './delivery';
 import type { Events } from './events';
+import type { Identity } from './identity';
+import { warn } from './log';
+import type { createMessages, MessageType } from './message';
 import type { CallOptions, Cio } from './types';
-
-/** SPEC §7: a larger message is dropped with a warning. */
-export const MAX_MESSAGE = 32 * 1024;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  !!value && typeof value == 'object' && !Array.isArray(value);
+import { isObject } from './util';
 
 /** Every public method: no exception from inside the SDK ever reaches the page. */
 const guard =
@@ -22,42 +17,41 @@ const guard =
     }
   };
 
+export interface ApiParts {
+  /** `data-use-array-params`: the default for calls that don't say. */
+  keepArrays: boolean;
+  identity: Identity;
+  messages: ReturnType<typeof createMessages>;
+  delivery: Delivery;
+  events: Events;
+  debug: (...args: unknown[]) => void;
+  /** The page's path: the default page name. */
+  pathname: () => string;
+}
+
 /**
- * The `_cio` commands (SPEC §4): argument checking and normalising, with the
- * message building, identity and delivery supplied by the caller.
+ * The `_cio` commands (README, "API"): argument checking and normalising,
+ * with the message building, identity and delivery supplied by the caller.
  */
-export function createApi(
-  keepArrays: boolean,
-  identity: Identity,
-  build: (type: MessageType, fields: Record<string, string>, dataKey: string, dataText: string) => string,
-  deliver: (message: string) => void,
-  flush: () => Promise<boolean>,
-  events: Events,
-  debug: (...args: unknown[]) => void,
-  pathname: () => string,
-): Cio {
-  const record = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, asArrays: boolean) => {
+export function createApi({ keepArrays, identity, messages, delivery, events, debug, pathname }: ApiParts): Cio {
+  /** Builds and hands on one message; returns whether it went (it may be too large). */
+  const record = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, keep: boolean) => {
     if (data != null && !isObject(data)) {
       warn(type + ': data must be an object', data);
       data = undefined;
     }
-    let text: string | undefined;
-    try {
-      text = encode(data || {}, asArrays, MAX_MESSAGE);
-    } catch {
-      // The object itself refused to be read (a proxy, a throwing toJSON).
-    }
-    const message = build(type, fields, dataKey, text && text[0] == '{' ? text : '{}');
-    if (bytes(message) > MAX_MESSAGE) {
-      // Not sent: the result is falsy.
-      return events.drop(0, type + ': over 32 KB, dropped', 1);
-    }
+    const message = messages(type, fields, dataKey, data as Record<string, unknown> | undefined, keep)(
+      identity.anonymousId(),
+      identity.userId(),
+    );
+    // Not sent: the result is falsy.
+    if (!message) return events.drop(0, type + ': over 32 KB, dropped', 1);
     debug(type, fields, data);
-    deliver(message);
+    delivery.add(message);
     return true;
   };
 
-  const keep = (options: unknown) =>
+  const keepArraysFor = (options: unknown) =>
     isObject(options) && typeof options.useArrayParams == 'boolean' ? options.useArrayParams : keepArrays;
 
   const identify = guard((idOrTraits: unknown, traits?: unknown) => {
@@ -82,7 +76,7 @@ export function createApi(
     track: guard((name: string, data?: Record<string, unknown>, options?: CallOptions) => {
       if (typeof name != 'string' || !(name = name.trim()))
         return warn('track: name must be a non-empty string', name);
-      record('track', { event: name }, 'properties', data, keep(options));
+      record('track', { event: name }, 'properties', data, keepArraysFor(options));
     }),
     page: guard((name?: string | Record<string, unknown>, data?: Record<string, unknown>, options?: CallOptions) => {
       if (isObject(name)) {
@@ -95,13 +89,13 @@ export function createApi(
         warn('page: name must be a string', name);
         name = undefined;
       }
-      record('page', { name: (name || '').trim() || pathname() }, 'properties', data, keep(options));
+      record('page', { name: (name || '').trim() || pathname() }, 'properties', data, keepArraysFor(options));
     }),
     identify,
     sidentify: identify,
     reset: guard(identity.reset),
     on: guard(events.on),
     off: guard(events.off),
-    flush: guard(flush),
+    flush: guard(delivery.flush),
   } as Cio;
 }

@@ -1,7 +1,7 @@
 import type { LoaderConfig } from './types';
 
 /**
- * SPEC §3: configuration from the loader `<script>`'s attributes. `attr`
+ * README "Configuration": configuration from the loader `<script>`'s attributes. `attr`
  * reads one attribute; `src` is the script's URL, if any (the default endpoint is its
  * origin) and `base` the page URL to resolve relative URLs against.
  */

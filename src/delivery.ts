@@ -1,14 +1,16 @@
-import { bytes, quote } from './json';
+import { quote } from './json';
 import { whenParsed } from './page';
 import type { Queue } from './queue';
-import { MAX_BODY, NativePromise, type Transport } from './transport';
+import { MAX_BODY, type Transport } from './transport';
+import { NativePromise } from './util';
 import type { Events } from './events';
+import { watchLifecycle } from './lifecycle';
 
 /** A request goes out when this many messages wait… */
 const BATCH_COUNT = 20;
 /** …or this long after the first of them, whichever comes first. */
 const BATCH_WAIT = 1000;
-/** Retry delays are drawn at random below min(cap, base × 2^attempt) ("full jitter"). */
+/** Retry delays are drawn at random below min(cap, base × 2^failures) ("full jitter"). */
 const BACKOFF_BASE = 1000;
 const BACKOFF_CAP = 60e3;
 
@@ -18,21 +20,25 @@ export interface Delivery {
   flush(): Promise<boolean>;
 }
 
+export interface DeliveryParts {
+  win: Window;
+  queue: Queue;
+  transport: Transport;
+  /** The batch endpoint's URL. */
+  url: string;
+  writeKey: string;
+  events: Events;
+  debug: (...args: unknown[]) => void;
+}
+
 /**
- * When and how the queue goes out (SPEC §7): batching, retries with backoff,
- * pausing while offline, and handing what waits to the browser as the page
- * is hidden or closed. One request is under way at a time, so messages leave
- * in order and a failing endpoint sees one request per backoff step.
+ * When and how the queue goes out (README, "Delivery"): batching, retries
+ * with backoff, pausing while offline, and handing what waits to the browser
+ * as the page is hidden or closed. One request is under way at a time, so
+ * messages leave in order and a failing endpoint sees one request per
+ * backoff step.
  */
-export function createDelivery(
-  win: Window,
-  queue: Queue,
-  transport: Transport,
-  url: string,
-  writeKey: string,
-  events: Events,
-  debug: (...args: unknown[]) => void,
-): Delivery {
+export function createDelivery({ win, queue, transport, url, writeKey, events, debug }: DeliveryParts): Delivery {
   const nav = win.navigator;
   const doc = win.document;
   /** The messages of the request under way: empty when there is none. */
@@ -41,7 +47,8 @@ export function createDelivery(
   let due = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline = Infinity;
-  let attempt = 0;
+  /** Failed requests in a row. */
+  let failures = 0;
   let retryAt = 0;
   let waiters: ((empty: boolean) => void)[] = [];
   /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
@@ -52,7 +59,7 @@ export function createDelivery(
     waiters = [];
   };
 
-  const waiting = () => queue.items.length - inflight.size;
+  const waiting = () => queue.length - inflight.size;
 
   /** Fires the timer in `ms`, unless it is already set to fire sooner. */
   const arm = (ms: number) => {
@@ -63,7 +70,7 @@ export function createDelivery(
       timer = setTimeout(() => {
         deadline = Infinity;
         due = true;
-        // Not while the page is still being parsed: that is its critical path (SPEC §9).
+        // Not while the page is still being parsed: that is its critical path (README, "Budgets").
         whenParsed(doc, pump);
       }, ms);
     }
@@ -77,18 +84,8 @@ export function createDelivery(
   const body = (batch: string[]) =>
     '{"writeKey":' + quote(writeKey) + ',"sentAt":"' + new Date().toISOString() + '","batch":[' + batch + ']}';
 
-  /** The oldest messages not under way, as many as fit in one request. */
-  const next = () => {
-    const batch: string[] = [];
-    let size = 100;
-    for (const message of queue.items) {
-      if (inflight.has(message)) continue;
-      size += bytes(message) + 1;
-      if (size > MAX_BODY && batch.length) break;
-      batch.push(message);
-    }
-    return batch;
-  };
+  /** The oldest messages not under way, as many as fit in one request (with room for the envelope). */
+  const next = () => queue.oldest(inflight, MAX_BODY - 100);
 
   const pump = () => {
     // A flush waiting counts as due: it asked for everything to go now. A
@@ -110,12 +107,12 @@ export function createDelivery(
       inflight = new Set();
       debug('POST', url, batch.length, status || 'network error');
       if (status >= 200 && status < 300) {
-        attempt = 0;
+        failures = 0;
         queue.remove(batch);
         events.emit('sent', () => batch.map((text) => JSON.parse(text)));
       } else if (!status || status == 408 || status == 429 || status >= 500) {
-        attempt++;
-        retryAt = Date.now() + (retryAfter ?? Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt));
+        failures++;
+        retryAt = Date.now() + (retryAfter ?? Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** failures));
         due = true;
         settle(false);
       } else {
@@ -127,68 +124,71 @@ export function createDelivery(
   };
 
   /**
-   * The page is hidden or going away: hand every waiting message to the
-   * browser (sendBeacon) and write what it would not take to storage;
-   * `release` hands that over to other tabs and the next page load. A
-   * request already under way with keepalive completes on its own, so
-   * when the page is `closing` it is left out of storage too. While the
-   * endpoint is failing (a retry is pending), nothing is handed over blind:
-   * it all stays stored, to be sent with an answer next time.
+   * Hands every waiting message to the browser (sendBeacon) and writes what
+   * it would not take to storage; `release` hands that over to other tabs
+   * and the next page load. A request already under way with keepalive
+   * completes on its own, so when the page is `closing` it is left out of
+   * storage too. While the endpoint is failing (a retry is pending), nothing
+   * is handed over blind: it all stays stored, to be sent with an answer
+   * next time.
    */
-  const hide = (release?: boolean, closing?: boolean) => {
+  const handOver = (release?: boolean, closing?: boolean) => {
     let batch: string[];
-    if (nav.onLine !== false && !attempt)
+    if (nav.onLine !== false && !failures)
       while ((batch = next()).length && transport.beacon(url, body(batch))) {
         debug('beacon', url, batch.length);
         queue.remove(batch);
       }
-    if (closing && inflight.size && transport.keepalive && !attempt) queue.remove([...inflight]);
+    if (closing && inflight.size && transport.keepalive && !failures) queue.remove([...inflight]);
     queue.save(release);
   };
 
   /**
-   * The page is closing, or frozen: Chromium freezes background tabs and may
-   * then discard them without a pagehide. Either way other tabs may adopt
-   * its queue; a frozen page keeps the request under way in it, as its
-   * answer may never be seen.
+   * Closing, or frozen (Chromium may then discard the tab without a
+   * pagehide): either way other tabs may adopt the queue; a frozen page
+   * keeps the request under way in it, as its answer may never be seen.
    */
   const leave = (closing?: boolean) => {
     gone = true;
-    hide(true, closing);
+    handOver(true, closing);
   };
-  /** Back from frozen: take the queue back (what another tab adopted meanwhile stays with it). */
-  const back = () => {
-    gone = false;
-    queue.save(false);
-    kick();
-  };
-  doc.addEventListener('visibilitychange', () => {
+  const close = () => leave(true);
+
+  watchLifecycle(win, {
     // After pagehide (Chromium fires it first) the queue is released: keep it so.
-    if (!gone && doc.visibilityState == 'hidden') hide();
+    hidden: () => gone || handOver(),
+    closing: close,
+    frozen: () => leave(),
+    back() {
+      // Take the queue back (what another tab adopted meanwhile stays with it).
+      gone = false;
+      queue.save(false);
+      kick();
+    },
+    online() {
+      due = true;
+      retryAt = failures = 0;
+      pump();
+    },
   });
-  win.addEventListener('pagehide', () => leave(true));
-  win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back());
-  doc.addEventListener('freeze', () => leave());
-  doc.addEventListener('resume', back);
-  win.addEventListener('online', () => {
+
+  const flush = () => {
+    const done = new NativePromise<boolean>((resolve) => waiters.push(resolve));
     due = true;
-    retryAt = attempt = 0;
+    retryAt = 0;
     pump();
-  });
+    return done;
+  };
+  // Adopted messages go at once: their tab meant to send them long ago.
+  queue.onAdopt(flush);
 
   return {
     add(message) {
       queue.add(message);
       // A call from the page's own pagehide handler, after ours: same treatment.
-      if (gone) leave(true);
+      if (gone) close();
       else kick();
     },
-    flush() {
-      const done = new NativePromise<boolean>((resolve) => waiters.push(resolve));
-      due = true;
-      retryAt = 0;
-      pump();
-      return done;
-    },
+    flush,
   };
 }

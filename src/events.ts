@@ -1,36 +1,36 @@
 import { warn } from './log';
-import type { LifecycleEvent, Listener } from './types';
+import type { CioEvents, Handler, LifecycleEvent } from './types';
 
 export type Events = ReturnType<typeof createEvents>;
 
 /** `on`/`off` for the SDK's lifecycle events. */
 export function createEvents() {
-  const listeners: Partial<Record<LifecycleEvent, Listener[]>> = {};
+  const listeners: { [E in LifecycleEvent]?: Handler<CioEvents[E]>[] } = {};
   let ready = false;
   /** `payload` is only made when someone listens: parsing a sent batch is not free. */
-  const emit = (event: LifecycleEvent, payload?: () => unknown) => {
+  const emit = <E extends LifecycleEvent>(event: E, payload?: () => CioEvents[E]) => {
     if (event == 'ready') ready = true;
-    let value: unknown;
+    let value: CioEvents[E] | undefined;
     for (const fn of listeners[event] || [])
       try {
-        fn(value = value || (payload && payload()));
+        fn((value = value || (payload && payload()))!);
       } catch (error) {
         warn(event + ' listener threw', error);
       }
   };
   return {
-    on(event: LifecycleEvent, fn: Listener) {
+    on<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>) {
       if (typeof fn != 'function') return warn('on: not a function', fn);
       // A new array, never changed in place: an emit under way keeps the one it started with.
-      listeners[event] = [...(listeners[event] || []), fn];
+      listeners[event] = [...(listeners[event] || []), fn] as (typeof listeners)[E];
       // Late subscribers to `ready` are told at once, as the moment has passed.
-      if (event == 'ready' && ready) fn();
+      if (event == 'ready' && ready) (fn as Handler<void>)();
     },
-    off(event: LifecycleEvent, fn: Listener) {
-      listeners[event] = (listeners[event] || []).filter((f) => f != fn);
+    off<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>) {
+      listeners[event] = (listeners[event] || []).filter((f) => f != fn) as (typeof listeners)[E];
     },
     emit,
-    /** Messages dropped for good: a warning, and an `error` event (SPEC §7). */
+    /** Messages dropped for good: a warning, and an `error` event (README, "Delivery"). */
     drop(status: number, reason: string, dropped: number) {
       warn(reason);
       emit('error', () => ({ status, reason, dropped }));

@@ -1,7 +1,7 @@
 import { ulid } from './id';
 import type { KeyValue } from './storage';
 
-/** SPEC §6: cookie names shared with the classic Customer.io snippet. */
+/** README "Identity": cookie names shared with the classic Customer.io snippet. */
 const ANONYMOUS = '_cioanonid';
 const USER = '_cioid';
 

@@ -1,7 +1,7 @@
 /**
- * Event data to JSON text, in one pass: makes any value JSON-safe (SPEC §8)
+ * Event data to JSON text, in one pass: makes any value JSON-safe (README, "Bad input and host pages")
  * and, unless arrays are kept, reshapes every array into an object with keys
- * "0", "1", … (SPEC §3). Writing the text ourselves rather than cleaning a
+ * "0", "1", … (README, "Configuration"). Writing the text ourselves rather than cleaning a
  * copy for `JSON.stringify` means the host page can't break us by replacing
  * `JSON.stringify` or adding `Array.prototype.toJSON`, and the data is walked
  * only once.

@@ -1,22 +1,33 @@
 import { ulid } from './id';
-import type { Identity } from './identity';
-import { encode, quote } from './json';
+import { bytes, encode, quote } from './json';
 import { campaign, pageContext } from './page';
-import { attempt } from './storage';
+import { safely } from './util';
 
 declare const __VERSION__: string;
 
 export type MessageType = 'track' | 'page' | 'identify';
 
+/** A larger message is dropped with a warning (README, "Delivery"). */
+export const MAX_MESSAGE = 32 * 1024;
+
 /** Where the browser has it (Chromium, Firefox); not yet in TypeScript's lib. */
 declare const Temporal: { Now: { timeZoneId(): string } };
 
 /**
- * Builds wire messages (SPEC §5) as JSON text. The text is made once, when
- * the call is made, and is what the queue persists and sends: the same
- * messageId and timestamp on every retry, and no re-serialising later.
+ * The rest of a message, fixed when the call was made: given who the
+ * visitor is, the wire text, or `undefined` when it is over MAX_MESSAGE.
+ * Split from the call so that who the visitor is is read when the message
+ * is finished (at once today; later where a call must wait).
  */
-export function messageBuilder(win: Window, identity: Identity) {
+export type Draft = (anonymousId: string, userId: string | undefined) => string | undefined;
+
+/**
+ * Builds wire messages (README, "What is sent") as JSON text. The text is
+ * made once, when the call is made, and is what the queue persists and
+ * sends: the same messageId and timestamp on every retry, and no
+ * re-serialising later.
+ */
+export function createMessages(win: Window) {
   const nav = win.navigator;
   let timezone: string | undefined;
   let contextKey = '';
@@ -30,8 +41,7 @@ export function messageBuilder(win: Window, identity: Identity) {
       // Where neither works the field is left out.
       if (!contextKey)
         timezone =
-          attempt(() => Temporal.Now.timeZoneId()) ||
-          attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+          safely(() => Temporal.Now.timeZoneId()) || safely(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
       contextKey = key;
       contextText = encode({
         library: { name: 'cio-track', version: __VERSION__ },
@@ -46,22 +56,32 @@ export function messageBuilder(win: Window, identity: Identity) {
     return contextText;
   };
 
-  /** `fields`: `event`, `name` or `userId` (over the current user's); `dataKey`/`dataText`: `properties` or `traits`, already encoded. */
-  return (type: MessageType, fields: Record<string, string>, dataKey: string, dataText: string): string => {
+  /**
+   * `fields`: `event`, `name` or `userId` (over the visitor's); `dataKey`:
+   * `properties` or `traits`, for `data`, which the caller has checked is an
+   * object (or nothing).
+   */
+  return (
+    type: MessageType,
+    fields: Record<string, string>,
+    dataKey: string,
+    data: Record<string, unknown> | undefined,
+    keepArrays: boolean,
+  ): Draft => {
     const now = Date.now();
+    // The object itself may refuse to be read (a proxy, a throwing toJSON): then it is sent empty.
+    const dataText = safely(() => encode(data || {}, keepArrays, MAX_MESSAGE));
     // Written out rather than encoded from an object: this runs on every call.
     // The type, ULID and ISO time need no escaping.
-    let text =
-      '{"type":"' +
-      type +
-      '","messageId":"' +
-      ulid(now) +
-      '","timestamp":"' +
-      new Date(now).toISOString() +
-      '","anonymousId":' +
-      quote(identity.anonymousId());
-    fields = { userId: identity.userId()!, ...fields };
-    for (const key in fields) if (fields[key]) text += ',"' + key + '":' + quote(fields[key]);
-    return text + ',"' + dataKey + '":' + dataText + ',"context":' + context() + '}';
+    const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + new Date(now).toISOString() + '"';
+    const tail =
+      ',"' + dataKey + '":' + (dataText && dataText[0] == '{' ? dataText : '{}') + ',"context":' + context() + '}';
+    return (anonymousId, userId) => {
+      let text = head + ',"anonymousId":' + quote(anonymousId);
+      const all: Record<string, string | undefined> = { userId, ...fields };
+      for (const key in all) if (all[key]) text += ',"' + key + '":' + quote(all[key]!);
+      text += tail;
+      return bytes(text) > MAX_MESSAGE ? undefined : text;
+    };
   };
 }

@@ -22,7 +22,7 @@ export function campaign(search: string): Record<string, string> | undefined {
   return found;
 }
 
-/** `context.page` (SPEC §5); the URL prefers `<link rel="canonical">`. */
+/** `context.page` (README, "What is sent"); the URL prefers `<link rel="canonical">`. */
 export function pageContext(loc: Location, doc: Document) {
   const canonical = doc.querySelector<HTMLLinkElement>('link[rel=canonical]');
   return {

@@ -1,6 +1,8 @@
 import { ulid } from './id';
+import { bytes } from './json';
 import { warn } from './log';
 import { whenParsed } from './page';
+import type { LocalStore } from './storage';
 
 /** A tab whose queue has not been written for this long is taken to be gone (crashed, or killed asleep). */
 const LEASE = 5 * 60e3;
@@ -8,8 +10,10 @@ const LEASE = 5 * 60e3;
 export const QUEUE_CAP = 2e6;
 
 export interface Queue {
-  /** Messages not yet acknowledged, oldest first. */
-  readonly items: string[];
+  /** How many messages are not yet acknowledged. */
+  readonly length: number;
+  /** The oldest messages not in `skip`, as many as fit in `maxBytes` (at least one, if any). */
+  oldest(skip: Set<string>, maxBytes: number): string[];
   add(message: string): void;
   /** Forgets these messages: acknowledged, or refused for good. */
   remove(messages: string[]): void;
@@ -20,6 +24,8 @@ export interface Queue {
   save(release?: boolean): void;
   /** Takes over queues left by closed tabs; returns how many messages came. */
   adopt(): number;
+  /** `fn` is called when adopted messages have joined the queue. */
+  onAdopt(fn: () => void): void;
 }
 
 /**
@@ -36,7 +42,7 @@ export interface Queue {
  * back (back/forward cache) and finds its key adopted lets go of those
  * messages.
  */
-export function createQueue(win: Window, store: Storage | undefined, site: string, onAdopt: () => void): Queue {
+export function createQueue(win: Window, store: LocalStore, site: string): Queue {
   const prefix = '_cioq_' + site + '_';
   const own = prefix + ulid();
   let items: string[] = [];
@@ -47,25 +53,22 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
   let wroteAt = 0;
+  let onAdopt = () => {};
 
   const save = (release = released) => {
     clearTimeout(timer);
     timer = undefined;
-    try {
-      // Our key gone: adopted by another tab if we had released it or let
-      // the lease lapse (those messages are its to send now); otherwise the
-      // page cleared localStorage, and we write everything back.
-      if (written && store!.getItem(own) == null && (released || Date.now() - wroteAt > LEASE))
-        remove(items.filter((m) => written.indexOf(m) >= 0));
-      released = release;
-      const text = items.join('\n');
-      wroteAt = Date.now();
-      if (text) store!.setItem(own, (release ? 0 : wroteAt) + '\n' + text);
-      else store!.removeItem(own);
-      written = text;
-    } catch {
-      // Blocked or over quota: memory still holds every message, and the next write tries again.
-    }
+    // Our key gone: adopted by another tab if we had released it or let the
+    // lease lapse (those messages are its to send now); otherwise the page
+    // cleared localStorage, and we write everything back. (A read that
+    // failed, `undefined`, tells nothing.)
+    if (written && store.get(own) === null && (released || Date.now() - wroteAt > LEASE))
+      remove(items.filter((m) => written.indexOf(m) >= 0));
+    released = release;
+    const text = items.join('\n');
+    wroteAt = Date.now();
+    // Blocked or over quota: memory still holds every message, and the next write tries again.
+    if (store.set(own, text && (release ? 0 : wroteAt) + '\n' + text)) written = text;
   };
 
   const remove = (messages: string[]) => {
@@ -90,33 +93,28 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
   const adopt = () => {
     const taken: string[] = [];
     let count = 0;
-    try {
-      for (let i = store!.length; i--; ) {
-        const key = store!.key(i);
-        const value = key && key != own && key.indexOf(prefix) == 0 && store!.getItem(key);
-        if (value && Date.now() - parseInt(value) > LEASE) {
-          const messages = value.split('\n').slice(1);
-          append(messages);
-          count += messages.length;
-          taken.push(key!);
-        }
+    for (const key of store.keys()) {
+      const value = key != own && key.indexOf(prefix) == 0 && store.get(key);
+      if (value && Date.now() - parseInt(value) > LEASE) {
+        const messages = value.split('\n').slice(1);
+        append(messages);
+        count += messages.length;
+        taken.push(key);
       }
-      if (count) {
-        // Ours first, theirs after: a crash in between duplicates (the server
-        // dedupes by messageId) rather than loses.
-        save();
-        for (const key of taken) store!.removeItem(key);
-        onAdopt();
-      }
-    } catch {
-      // No storage, nothing to adopt.
+    }
+    if (count) {
+      // Ours first, theirs after: a crash in between duplicates (the server
+      // dedupes by messageId) rather than loses.
+      save();
+      for (const key of taken) store.set(key, '');
+      onAdopt();
     }
     return count;
   };
 
   // Several tabs loading at once would race for the same released key: a random delay spreads them out.
   const adoptSoon = () => setTimeout(adopt, Math.random() * 500);
-  // The scan waits for the page to be parsed: off its critical path (SPEC §9).
+  // The scan waits for the page to be parsed: off its critical path (README, "Budgets").
   whenParsed(win.document, adoptSoon);
   win.addEventListener('storage', (event) => {
     if (event.key && event.key.indexOf(prefix) == 0 && /^0\n/.test(event.newValue || '')) adoptSoon();
@@ -128,8 +126,19 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
   }, LEASE / 5);
 
   return {
-    get items() {
-      return items;
+    get length() {
+      return items.length;
+    },
+    oldest(skip, maxBytes) {
+      const batch: string[] = [];
+      let size = 0;
+      for (const message of items) {
+        if (skip.has(message)) continue;
+        size += bytes(message) + 1;
+        if (size > maxBytes && batch.length) break;
+        batch.push(message);
+      }
+      return batch;
     },
     add(message) {
       append([message]);
@@ -142,5 +151,8 @@ export function createQueue(win: Window, store: Storage | undefined, site: strin
     },
     save,
     adopt,
+    onAdopt(fn) {
+      onAdopt = fn;
+    },
   };
 }

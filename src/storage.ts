@@ -1,35 +1,45 @@
+import { safely } from './util';
+
 /**
  * The browser's storage, behind a small interface that never throws: cookies
  * and localStorage can each be blocked (privacy settings, sandboxed iframes,
  * a full quota), and every caller falls back to what still works.
  */
 export interface KeyValue {
-  get(key: string): string | null;
+  /** The value, `null` when there is none, `undefined` when the store could not be read. */
+  get(key: string): string | null | undefined;
   /** Stores `value`, or deletes the key when it is empty; returns whether that took. */
   set(key: string, value: string): boolean;
 }
 
-/** `fn()`, or `fallback` (by default undefined) if it throws. */
-export const attempt = <T, F = undefined>(fn: () => T, fallback?: F): T | F => {
-  try {
-    return fn();
-  } catch {
-    return fallback as F;
-  }
-};
+/** localStorage, which can also list its keys. */
+export interface LocalStore extends KeyValue {
+  keys(): string[];
+}
 
-/** `localStorage`, or `undefined` where even reading the property throws. */
-export const localStore = (win: Window): Storage | undefined => attempt(() => win.localStorage);
-
-export const storageKeyValue = (store: Storage | undefined): KeyValue => ({
-  get: (key) => attempt(() => store!.getItem(key), null),
+/**
+ * A Web Storage object (`undefined` where it is blocked). Every write of the
+ * SDK goes through `set` here or in `cookieKeyValue`: the one place to hold
+ * them back.
+ */
+export const storageKeyValue = (store: Storage | undefined): LocalStore => ({
+  get: (key) => safely(() => store!.getItem(key)),
   set: (key, value) =>
-    attempt(() => {
+    safely(() => {
       if (value) store!.setItem(key, value);
       else store!.removeItem(key);
       return true;
     }, false),
+  keys: () =>
+    safely(() => {
+      const keys: string[] = [];
+      for (let i = store!.length; i--; ) keys.push(store!.key(i)!);
+      return keys;
+    }, []),
 });
+
+/** `localStorage`: even reading the property throws where storage is blocked. */
+export const localStore = (win: Window): LocalStore => storageKeyValue(safely(() => win.localStorage));
 
 const YEAR = 31536000;
 
@@ -52,10 +62,10 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
       (on ? ';domain=' + on : ''));
   // Our keys are plain names: nothing in them to escape for the pattern.
   const get = (key: string) =>
-    attempt(() => {
+    safely(() => {
       const found = doc.cookie.match('(?:^|; )' + key + '=([^;]*)');
       return found && decodeURIComponent(found[1]);
-    }, null);
+    });
 
   let on: string | undefined = domain || undefined;
   const registrable = () => {
@@ -79,7 +89,7 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
   return {
     get,
     set: (key, value) =>
-      attempt(() => {
+      safely(() => {
         write(key, value, value ? YEAR : 0, registrable());
         return get(key) == (value || null);
       }, false),

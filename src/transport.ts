@@ -15,9 +15,6 @@ export interface Result {
 export const MAX_BODY = 64000;
 const TIMEOUT = 10e3;
 
-/** The engine's own Promise: a page that replaced `window.Promise` can't break ours. */
-export const NativePromise = (async () => {})().constructor as PromiseConstructor;
-
 const waitFor = (header: string | null): number | undefined => {
   if (header) {
     const ms = isNaN(+header) ? Date.parse(header) - Date.now() : +header * 1e3;

@@ -1,4 +1,4 @@
-/** What `init` needs: most of the `<script id="cio-tracker">` attributes (SPEC §3). */
+/** What `init` needs: most of the `<script id="cio-tracker">` attributes (README, "Configuration"). */
 export interface Config {
   siteId: string;
   /** `data-use-array-params="true"`: send arrays as arrays rather than as `{"0": …}` objects. */
@@ -23,8 +23,6 @@ export interface CallOptions {
 
 export type Traits = Record<string, unknown>;
 
-export type LifecycleEvent = 'ready' | 'sent' | 'error';
-
 /** Parsed wire messages, as handed to `sent` listeners. */
 export interface Message {
   type: 'track' | 'page' | 'identify';
@@ -47,7 +45,19 @@ export interface DeliveryError {
   dropped: number;
 }
 
-export type Listener = (payload?: unknown) => void;
+/** What `on()` can listen to, and what each listener is given. */
+export interface CioEvents {
+  /** The SDK has started and replayed the calls queued before it loaded. */
+  ready: void;
+  /** A batch the endpoint accepted. */
+  sent: Message[];
+  /** Messages dropped for good. */
+  error: DeliveryError;
+}
+
+export type LifecycleEvent = keyof CioEvents;
+
+export type Handler<T> = (payload: T) => void;
 
 /** The `_cio` object a page calls. */
 export interface Cio {
@@ -56,8 +66,18 @@ export interface Cio {
   identify(idOrTraits: string | number | Traits, traits?: Traits): void;
   sidentify(idOrTraits: string | number | Traits, traits?: Traits): void;
   reset(): void;
-  on(event: LifecycleEvent, fn: Listener): void;
-  off(event: LifecycleEvent, fn: Listener): void;
+  on<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>): void;
+  off<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>): void;
   /** Sends what is waiting now; resolves `true` once the queue is empty, `false` if it could not be emptied yet. */
   flush(): Promise<boolean>;
+}
+
+/** One queued call, as the snippet's stub and `_cio.push` take them: `['track', 'Signed up', { plan }]`. */
+export type Command = [keyof Cio, ...unknown[]];
+
+/** `window._cio` once the script has loaded. */
+export interface CioGlobal extends Cio {
+  /** Runs the commands at once: the classic snippet's way of calling. */
+  push(...commands: Command[]): number;
+  version: string;
 }

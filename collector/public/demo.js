@@ -38,7 +38,7 @@ function readId(name) {
   try { return localStorage.getItem(name); } catch (e) { return null; }
 }
 
-/** Shows the visitor's identity as the SDK stored it (SPEC §6). */
+/** Shows the visitor's identity as the SDK stored it (README, "Identity"). */
 function refreshIdentity() {
   var panel = document.getElementById('identity');
   if (!panel) return;

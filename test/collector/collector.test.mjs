@@ -1,4 +1,4 @@
-// Tests of the local ingestion collector (collector/): ingestion per SPEC §5,
+// Tests of the local ingestion collector (collector/): ingestion per README, "What is sent",
 // dedupe, persistence, CORS, fault injection, the live stream, static and
 // demo pages, the snippet renderer and the CLI.
 // @vitest-environment node

@@ -1,9 +1,9 @@
 import { isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApi, MAX_MESSAGE } from '../../src/api';
+import { createApi } from '../../src/api';
 import { createEvents } from '../../src/events';
 import { createIdentity } from '../../src/identity';
-import { messageBuilder } from '../../src/message';
+import { createMessages, MAX_MESSAGE } from '../../src/message';
 import { freshWindow, spyWarnings } from './helpers';
 
 /** createApi over real identity (in memory) and message building, with delivery and events faked. */
@@ -15,18 +15,20 @@ function setup(keepArrays = false) {
   const on = vi.spyOn(events, 'on');
   const off = vi.spyOn(events, 'off');
   const dropped = vi.fn();
-  events.on('error', (error) => dropped((error as { reason: string }).reason));
+  events.on('error', (error) => dropped(error.reason));
   const deps = {
     keepArrays,
     identity,
-    build: messageBuilder(win, identity),
-    deliver: vi.fn((text: string) => void delivered.push(JSON.parse(text))),
-    flush: vi.fn(() => Promise.resolve(true)),
+    messages: createMessages(win),
+    delivery: {
+      add: vi.fn((text: string) => void delivered.push(JSON.parse(text))),
+      flush: vi.fn(() => Promise.resolve(true)),
+    },
     events,
     debug: vi.fn(),
     pathname: () => win.location.pathname,
   };
-  const api = createApi(deps.keepArrays, identity, deps.build, deps.deliver, deps.flush, events, deps.debug, deps.pathname);
+  const api = createApi(deps);
   return { api, deps: { ...deps, on, off, dropped }, identity, delivered };
 }
 
@@ -53,7 +55,7 @@ describe('track', () => {
     (name) => {
       const { api, deps } = setup();
       (api.track as (n: unknown) => void)(name);
-      expect(deps.deliver).not.toHaveBeenCalled();
+      expect(deps.delivery.add).not.toHaveBeenCalled();
       expect(warnings.lines()).toHaveLength(1);
       expect(warnings.lines()[0]).toMatch(/track/);
     },
@@ -191,7 +193,7 @@ describe('identify', () => {
     const { api, deps } = setup();
     for (const bad of [undefined, null, '', '  ', NaN, Infinity, {}, { id: '' }, { plan: 'x' }, true, Symbol('s')])
       (api.identify as (x: unknown) => void)(bad);
-    expect(deps.deliver).not.toHaveBeenCalled();
+    expect(deps.delivery.add).not.toHaveBeenCalled();
     expect(warnings.lines().length).toBeGreaterThanOrEqual(11);
     expect(warnings.lines().every((line) => /identify/.test(line))).toBe(true);
   });
@@ -246,15 +248,15 @@ describe('on, off, flush', () => {
     expect(deps.on).toHaveBeenCalledWith('sent', fn);
     expect(deps.off).toHaveBeenCalledWith('sent', fn);
     await expect(api.flush()).resolves.toBe(true);
-    expect(deps.flush).toHaveBeenCalledTimes(1);
+    expect(deps.delivery.flush).toHaveBeenCalledTimes(1);
   });
 });
 
-describe('message size (SPEC §7)', () => {
+describe('message size', () => {
   it('drops a message over 32 KB with a warning and tells `dropped`', () => {
     const { api, deps } = setup();
     api.track('big', { blob: 'x'.repeat(40_000) });
-    expect(deps.deliver).not.toHaveBeenCalled();
+    expect(deps.delivery.add).not.toHaveBeenCalled();
     expect(deps.dropped).toHaveBeenCalledTimes(1);
     expect(deps.dropped.mock.calls[0][0]).toMatch(/32 KB/);
     expect(warnings.lines()).toHaveLength(1);
@@ -265,7 +267,7 @@ describe('message size (SPEC §7)', () => {
     const { api, deps } = setup();
     const huge = Array.from({ length: 200_000 }, (_, i) => ({ i, s: 'some text' }));
     api.track('huge', { huge });
-    expect(deps.deliver).not.toHaveBeenCalled();
+    expect(deps.delivery.add).not.toHaveBeenCalled();
     expect(deps.dropped).toHaveBeenCalledTimes(1);
   });
 
@@ -366,7 +368,7 @@ describe('hostile arguments never throw', () => {
 
   it('catches a failure inside the SDK with a warning', () => {
     const { api, deps } = setup();
-    deps.deliver.mockImplementation(() => {
+    deps.delivery.add.mockImplementation(() => {
       throw new Error('delivery broke');
     });
     expect(() => api.track('e')).not.toThrow();

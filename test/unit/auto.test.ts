@@ -115,7 +115,7 @@ describe('auto.ts (the script the snippet loads)', () => {
     expect(sent()[0].properties).toEqual({ color: 'red', size: ['m', 'l'] });
   });
 
-  it('POSTs {writeKey, sentAt, batch} to <src origin>/v1/batch with every message field (SPEC §5)', async () => {
+  it('POSTs {writeKey, sentAt, batch} to <src origin>/v1/batch with every message field', async () => {
     history.replaceState(null, '', '/landing?utm_source=ads&utm_campaign=summer&utm_medium=cpc&ref=x');
     pasteSnippet();
     await loadSdk();

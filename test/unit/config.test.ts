@@ -8,7 +8,7 @@ const BASE = 'https://shop.example.com/products/list?page=2';
 const config = (attrs: Record<string, string>, src = SRC, base = BASE) =>
   readConfig((name) => (name in attrs ? attrs[name] : null), src, base);
 
-describe('readConfig (SPEC §3)', () => {
+describe('readConfig', () => {
   it('gives the defaults when only data-site-id is set', () => {
     expect(config({ 'data-site-id': 'site-1' })).toEqual({
       siteId: 'site-1',

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDelivery } from '../../src/delivery';
 import { createEvents } from '../../src/events';
-import { createQueue } from '../../src/queue';
-import type { Result } from '../../src/transport';
+import { createQueue, type Queue } from '../../src/queue';
+import { storageKeyValue } from '../../src/storage';
+import type { Result, Transport } from '../../src/transport';
 import {
   asStorage,
   byteLength,
+  contents,
   fakeTransport,
   freshWindow,
   ISO_RE,
@@ -23,19 +25,22 @@ const WRITE_KEY = 'site-abc';
 function recordEvents() {
   const events = createEvents();
   const hooks = { events, sent: vi.fn(), error: vi.fn(), debug: vi.fn() };
-  events.on('sent', (batch) => hooks.sent((batch as unknown[]).map((m) => JSON.stringify(m))));
+  events.on('sent', (batch) => hooks.sent(batch.map((m) => JSON.stringify(m))));
   events.on('error', (error) => hooks.error(error));
   return hooks;
 }
+
+const deliveryOf = (win: Window, queue: Queue, transport: Transport, hooks: ReturnType<typeof recordEvents>) =>
+  createDelivery({ win, queue, transport, url: URL_, writeKey: WRITE_KEY, events: hooks.events, debug: hooks.debug });
 
 /** A delivery over a real queue (in-memory storage) and a fake transport answering with `responses` in turn, then 200. */
 function setup(responses: Result[] = []) {
   const win = freshWindow('https://shop.example.com/');
   const store = memoryStorage();
-  const queue = createQueue(win, asStorage(store), WRITE_KEY, () => {});
+  const queue = createQueue(win, storageKeyValue(asStorage(store)), WRITE_KEY);
   const transport = fakeTransport((_, n) => responses[n - 1] || { status: 200 });
   const hooks = recordEvents();
-  const delivery = createDelivery(win, queue, transport, URL_, WRITE_KEY, hooks.events, hooks.debug);
+  const delivery = deliveryOf(win, queue, transport, hooks);
   const add = (from: number, count: number, size?: number, pad?: string) => {
     for (let i = from; i < from + count; i++) delivery.add(message(i, size, pad));
   };
@@ -120,7 +125,7 @@ describe('batching', () => {
     for (const { body } of transport.posts) expect(byteLength(body)).toBeLessThanOrEqual(64_000);
     expect(transport.postedMessages().map((m) => m.event)).toEqual(range(0, 1000));
     expect(transport.maxConcurrent).toBe(1);
-    expect(queue.items).toEqual([]);
+    expect(contents(queue)).toEqual([]);
     expect(stored()).toEqual([]);
   });
 
@@ -150,7 +155,7 @@ describe('retries', () => {
     expect(second).toEqual(first);
     expect(hooks.sent).toHaveBeenCalledTimes(1);
     expect(hooks.error).not.toHaveBeenCalled();
-    expect(queue.items).toEqual([]);
+    expect(contents(queue)).toEqual([]);
   });
 
   it('backs off exponentially while the endpoint keeps failing, up to the cap', async () => {
@@ -176,7 +181,7 @@ describe('retries', () => {
     add(0, 3);
     await vi.advanceTimersByTimeAsync(120_000);
     expect(transport.post).toHaveBeenCalledTimes(1);
-    expect(queue.items).toEqual([]);
+    expect(contents(queue)).toEqual([]);
     expect(hooks.sent).not.toHaveBeenCalled();
     expect(hooks.error).toHaveBeenCalledTimes(1);
     expect(hooks.error.mock.calls[0][0]).toMatchObject({ status, dropped: 3 });
@@ -219,7 +224,7 @@ describe('page hidden or closing', () => {
     expect(transport.beacon).toHaveBeenCalledTimes(1);
     expect(transport.beacon.mock.calls[0][0]).toBe(URL_);
     expect(transport.beaconedMessages().map((m) => m.event)).toEqual(range(0, 5));
-    expect(queue.items).toEqual([]);
+    expect(contents(queue)).toEqual([]);
     expect(stored()).toEqual([]);
     await vi.advanceTimersByTimeAsync(5000);
     expect(transport.post).not.toHaveBeenCalled();
@@ -279,13 +284,13 @@ describe('page hidden or closing', () => {
     transport.beaconAccepts = false;
     add(0, 2);
     win.dispatchEvent(new win.PageTransitionEvent('pagehide', { persisted: true }));
-    const otherTab = createQueue(freshWindow(), asStorage(store), WRITE_KEY, () => {});
+    const otherTab = createQueue(freshWindow(), storageKeyValue(asStorage(store)), WRITE_KEY);
     expect(otherTab.adopt()).toBe(2);
     win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: true }));
     await vi.advanceTimersByTimeAsync(5000);
     expect(transport.post).not.toHaveBeenCalled();
-    expect(queue.items).toEqual([]);
-    expect(otherTab.items).toEqual([message(0), message(1)]);
+    expect(contents(queue)).toEqual([]);
+    expect(contents(otherTab)).toEqual([message(0), message(1)]);
   });
 
   it('when frozen, releases the queue to other tabs, keeping the request under way in it', async () => {
@@ -298,7 +303,7 @@ describe('page hidden or closing', () => {
     win.document.dispatchEvent(new win.Event('freeze'));
     // Its answer may never be seen if the tab is discarded: the 20 under way stay stored with the 2 waiting.
     expect(stored()[0].split('\n')).toEqual(['0', ...range(0, 22).map((_, i) => message(i))]);
-    const otherTab = createQueue(freshWindow(), asStorage(store), WRITE_KEY, () => {});
+    const otherTab = createQueue(freshWindow(), storageKeyValue(asStorage(store)), WRITE_KEY);
     expect(otherTab.adopt()).toBe(22);
   });
 
@@ -313,12 +318,12 @@ describe('page hidden or closing', () => {
 
     add(2, 2);
     win.document.dispatchEvent(new win.Event('freeze'));
-    const otherTab = createQueue(freshWindow(), asStorage(store), WRITE_KEY, () => {});
+    const otherTab = createQueue(freshWindow(), storageKeyValue(asStorage(store)), WRITE_KEY);
     expect(otherTab.adopt()).toBe(2);
     win.document.dispatchEvent(new win.Event('resume'));
     await vi.advanceTimersByTimeAsync(5000);
     expect(transport.postedMessages().map((m) => m.event)).toEqual(range(0, 2));
-    expect(queue.items).toEqual([]);
+    expect(contents(queue)).toEqual([]);
   });
 
   it('does not beacon while offline, and keeps everything in storage', () => {
@@ -364,20 +369,22 @@ describe('flush', () => {
     expect(done).toHaveBeenCalledWith(true);
   });
 
-  it('resolves true once messages adopted from a closed tab are sent', async () => {
+  it('sends messages adopted from a closed tab at once, without waiting for the batch window', async () => {
     const win = freshWindow();
     const store = memoryStorage({ ['_cioq_' + WRITE_KEY + '_CLOSEDTAB']: '0\n' + message(1) });
     const transport = fakeTransport();
-    const hooks = recordEvents();
-    const queue = createQueue(win, asStorage(store), WRITE_KEY, () => {});
-    const delivery = createDelivery(win, queue, transport, URL_, WRITE_KEY, hooks.events, hooks.debug);
+    transport.latency = 50;
+    const queue = createQueue(win, storageKeyValue(asStorage(store)), WRITE_KEY);
+    const delivery = deliveryOf(win, queue, transport, recordEvents());
+    // Adoption waits a random delay of up to 500 ms.
     await vi.advanceTimersByTimeAsync(500);
-    expect(queue.items).toEqual([message(1)]);
+    expect(transport.posts.map((p) => events(p.body))).toEqual([['e1']]);
     const done = vi.fn();
     delivery.flush().then(done);
-    await vi.advanceTimersByTimeAsync(120_000);
+    await vi.advanceTimersByTimeAsync(50);
     expect(transport.post).toHaveBeenCalledTimes(1);
     expect(done).toHaveBeenCalledWith(true);
+    expect(contents(queue)).toEqual([]);
   });
 
   it('resolves true after a backlog of several requests', async () => {

@@ -1,13 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEvents } from '../../src/events';
+import type { Message } from '../../src/types';
 import { spyWarnings } from './helpers';
+
+const batch = [{ type: 'track', event: 'a' }] as Message[];
 
 afterEach(() => vi.restoreAllMocks());
 
 describe('createEvents', () => {
   it('calls listeners with the payload, made once and only when someone listens', () => {
     const events = createEvents();
-    const payload = vi.fn(() => ({ n: 1 }));
+    const payload = vi.fn(() => batch);
     events.emit('sent', payload);
     expect(payload).not.toHaveBeenCalled();
     const a = vi.fn();
@@ -16,8 +19,8 @@ describe('createEvents', () => {
     events.on('sent', b);
     events.emit('sent', payload);
     expect(payload).toHaveBeenCalledTimes(1);
-    expect(a).toHaveBeenCalledWith({ n: 1 });
-    expect(b).toHaveBeenCalledWith({ n: 1 });
+    expect(a).toHaveBeenCalledWith(batch);
+    expect(b).toHaveBeenCalledWith(batch);
   });
 
   it('off removes a listener', () => {
@@ -25,7 +28,7 @@ describe('createEvents', () => {
     const fn = vi.fn();
     events.on('error', fn);
     events.off('error', fn);
-    events.emit('error', () => 'x');
+    events.emit('error', () => ({ status: 400, reason: 'x', dropped: 1 }));
     expect(fn).not.toHaveBeenCalled();
   });
 
@@ -45,8 +48,8 @@ describe('createEvents', () => {
       throw new Error('listener bug');
     });
     events.on('sent', after);
-    expect(() => events.emit('sent', () => 1)).not.toThrow();
-    expect(after).toHaveBeenCalledWith(1);
+    expect(() => events.emit('sent', () => batch)).not.toThrow();
+    expect(after).toHaveBeenCalledWith(batch);
     expect(warnings.lines()).toHaveLength(1);
   });
 

@@ -1,5 +1,6 @@
 /** Small fakes shared by the unit tests. */
 import { JSDOM } from 'jsdom';
+import type { Queue } from '../../src/queue';
 import { vi, type MockInstance } from 'vitest';
 import type { Result, Transport } from '../../src/transport';
 
@@ -173,3 +174,6 @@ export function prng(seed: number) {
     return seed / 0x80000000;
   };
 }
+
+/** What a queue holds, oldest first. */
+export const contents = (queue: Queue): string[] => queue.oldest(new Set(), Infinity);

@@ -4,7 +4,7 @@ import { byteLength, prng } from './helpers';
 
 const parse = (value: unknown, keepArrays = true) => JSON.parse(encode(value, keepArrays)!);
 
-describe('encode: JSON-safe values (SPEC §8)', () => {
+describe('encode: JSON-safe values', () => {
   it('writes primitives as JSON does', () => {
     expect(encode('a')).toBe('"a"');
     expect(encode(1.5)).toBe('1.5');
@@ -164,7 +164,7 @@ describe('encode: JSON-safe values (SPEC §8)', () => {
   });
 });
 
-describe('encode: arrays reshaped unless kept (SPEC §3)', () => {
+describe('encode: arrays reshaped unless kept', () => {
   const cases: [string, unknown, unknown][] = [
     ['a top-level array', ['a', 'b'], { 0: 'a', 1: 'b' }],
     ['arrays in arrays', [[1, 2], [3]], { 0: { 0: 1, 1: 2 }, 1: { 0: 3 } }],

@@ -1,7 +1,7 @@
 import { decodeTime, isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIdentity } from '../../src/identity';
-import { messageBuilder } from '../../src/message';
+import { createMessages, MAX_MESSAGE, type MessageType } from '../../src/message';
 import { freshWindow, ISO_RE } from './helpers';
 import pkg from '../../package.json';
 
@@ -12,8 +12,11 @@ function setup() {
   const win = freshWindow(URL_, { referrer: 'https://ref.example.org/' });
   win.document.title = 'Cart';
   const identity = createIdentity([]);
-  const build = messageBuilder(win, identity);
-  return { win, identity, build };
+  const messages = createMessages(win);
+  /** A message finished at once, for the current visitor. */
+  const build = (type: MessageType, fields: Record<string, string>, dataKey: string, data?: Record<string, unknown>) =>
+    messages(type, fields, dataKey, data, false)(identity.anonymousId(), identity.userId())!;
+  return { win, identity, messages, build };
 }
 
 beforeEach(() => {
@@ -24,10 +27,10 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-describe('messageBuilder (SPEC §5)', () => {
+describe('createMessages', () => {
   it('builds a track message with every field', () => {
     const { win, identity, build } = setup();
-    const text = build('track', { event: 'Added to cart' }, 'properties', '{"sku":"A1","qty":2}');
+    const text = build('track', { event: 'Added to cart' }, 'properties', { sku: 'A1', qty: 2 });
     const m = JSON.parse(text);
     expect(m).toEqual({
       type: 'track',
@@ -60,9 +63,9 @@ describe('messageBuilder (SPEC §5)', () => {
 
   it('adds userId once the user is set, with the same anonymousId', () => {
     const { identity, build } = setup();
-    const before = JSON.parse(build('page', { name: '/cart' }, 'properties', '{}'));
+    const before = JSON.parse(build('page', { name: '/cart' }, 'properties', {}));
     identity.setUser('user-42');
-    const after = JSON.parse(build('page', { name: '/cart' }, 'properties', '{}'));
+    const after = JSON.parse(build('page', { name: '/cart' }, 'properties', {}));
     expect(before.userId).toBeUndefined();
     expect(after.userId).toBe('user-42');
     expect(after.anonymousId).toBe(before.anonymousId);
@@ -73,16 +76,16 @@ describe('messageBuilder (SPEC §5)', () => {
   it('builds an identify message with traits', () => {
     const { identity, build } = setup();
     identity.setUser('u1');
-    const m = JSON.parse(build('identify', {}, 'traits', '{"email":"a@example.com"}'));
+    const m = JSON.parse(build('identify', {}, 'traits', { email: 'a@example.com' }));
     expect(m).toMatchObject({ type: 'identify', userId: 'u1', traits: { email: 'a@example.com' } });
     expect(m.properties).toBeUndefined();
   });
 
   it('makes a new messageId and timestamp per call', () => {
     const { build } = setup();
-    const first = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+    const first = JSON.parse(build('track', { event: 'a' }, 'properties', {}));
     vi.advanceTimersByTime(1500);
-    const second = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+    const second = JSON.parse(build('track', { event: 'a' }, 'properties', {}));
     expect(second.messageId).not.toBe(first.messageId);
     expect(Date.parse(second.timestamp) - Date.parse(first.timestamp)).toBe(1500);
     expect(decodeTime(second.messageId)).toBe(NOW + 1500);
@@ -92,7 +95,7 @@ describe('messageBuilder (SPEC §5)', () => {
     const { win, build } = setup();
     win.history.pushState(null, '', '/checkout?step=2');
     win.document.title = 'Checkout';
-    const m = JSON.parse(build('track', { event: 'x' }, 'properties', '{}'));
+    const m = JSON.parse(build('track', { event: 'x' }, 'properties', {}));
     expect(m.context.page).toMatchObject({
       path: '/checkout',
       url: 'https://shop.example.com/checkout?step=2',
@@ -106,8 +109,8 @@ describe('messageBuilder (SPEC §5)', () => {
     const timeZoneId = vi.fn(() => 'Pacific/Chatham');
     vi.stubGlobal('Temporal', { Now: { timeZoneId } });
     const { build } = setup();
-    expect(JSON.parse(build('track', { event: 'a' }, 'properties', '{}')).context.timezone).toBe('Pacific/Chatham');
-    build('track', { event: 'b' }, 'properties', '{}');
+    expect(JSON.parse(build('track', { event: 'a' }, 'properties', {})).context.timezone).toBe('Pacific/Chatham');
+    build('track', { event: 'b' }, 'properties', {});
     expect(timeZoneId).toHaveBeenCalledTimes(1);
   });
 
@@ -115,7 +118,7 @@ describe('messageBuilder (SPEC §5)', () => {
     // A page element with id="Temporal" shows up as window.Temporal in browsers without it.
     vi.stubGlobal('Temporal', {});
     const { build } = setup();
-    const m = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+    const m = JSON.parse(build('track', { event: 'a' }, 'properties', {}));
     expect(m.context.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 
@@ -123,7 +126,7 @@ describe('messageBuilder (SPEC §5)', () => {
     vi.stubGlobal('Temporal', undefined);
     vi.stubGlobal('Intl', { DateTimeFormat: () => { throw new Error('broken'); } });
     const { build } = setup();
-    const m = JSON.parse(build('track', { event: 'a' }, 'properties', '{}'));
+    const m = JSON.parse(build('track', { event: 'a' }, 'properties', {}));
     expect('timezone' in m.context).toBe(false);
     expect(m.context.locale).toBeTruthy();
   });
@@ -131,6 +134,51 @@ describe('messageBuilder (SPEC §5)', () => {
   it('escapes names so the text always parses', () => {
     const { build } = setup();
     const name = 'quote " backslash \\ newline \n sep \u2028';
-    expect(JSON.parse(build('track', { event: name }, 'properties', '{}')).event).toBe(name);
+    expect(JSON.parse(build('track', { event: name }, 'properties', {})).event).toBe(name);
+  });
+
+  it('encodes the data, reshaping arrays unless they are kept', () => {
+    const { identity, messages } = setup();
+    const finish = (keepArrays: boolean) =>
+      JSON.parse(messages('track', { event: 'a' }, 'properties', { tags: ['x', 'y'] }, keepArrays)(identity.anonymousId(), undefined)!);
+    expect(finish(false).properties).toEqual({ tags: { 0: 'x', 1: 'y' } });
+    expect(finish(true).properties).toEqual({ tags: ['x', 'y'] });
+  });
+
+  it('sends data that refuses to be read as an empty object', () => {
+    const { build } = setup();
+    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
+    expect(JSON.parse(build('track', { event: 'a' }, 'properties', hostile)).properties).toEqual({});
+  });
+
+  it('fixes id, time, data and context at the call, and takes who the visitor is when finished', () => {
+    const { win, identity, messages } = setup();
+    const draft = messages('track', { event: 'a' }, 'properties', { n: 1 }, false);
+    vi.advanceTimersByTime(5000);
+    win.document.title = 'Later';
+    const m = JSON.parse(draft('anon-later', 'user-later')!);
+    expect(m).toMatchObject({ anonymousId: 'anon-later', userId: 'user-later', properties: { n: 1 } });
+    expect(m.timestamp).toBe(new Date(NOW).toISOString());
+    expect(m.context.page.title).toBe('Cart');
+    expect(identity.anonymousId()).not.toBe('anon-later');
+  });
+
+  it("lets identify's own userId win over the visitor's", () => {
+    const { messages } = setup();
+    const m = JSON.parse(messages('identify', { userId: 'new' }, 'traits', {}, true)('anon', 'old')!);
+    expect(m.userId).toBe('new');
+  });
+
+  it('finishes nothing over 32 KB (in UTF-8 bytes), and everything up to it', () => {
+    const { identity, messages } = setup();
+    const size = (pad: string) => {
+      const text = messages('track', { event: 'a' }, 'properties', { pad }, false)(identity.anonymousId(), undefined);
+      return text === undefined ? undefined : new TextEncoder().encode(text).length;
+    };
+    const overhead = size('')!;
+    expect(size('x'.repeat(MAX_MESSAGE - overhead))).toBe(MAX_MESSAGE);
+    expect(size('x'.repeat(MAX_MESSAGE - overhead + 1))).toBeUndefined();
+    // Three bytes each in UTF-8, one character each in JavaScript.
+    expect(size('€'.repeat(Math.ceil((MAX_MESSAGE - overhead) / 3) + 1))).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createQueue, QUEUE_CAP } from '../../src/queue';
-import { asStorage, freshWindow, memoryStorage, message, quotaError, spyWarnings, stillParsing, type MemoryStorage } from './helpers';
+import { storageKeyValue } from '../../src/storage';
+import { asStorage, contents, freshWindow, memoryStorage, message, quotaError, spyWarnings, stillParsing, type MemoryStorage } from './helpers';
 
 const LEASE = 5 * 60e3;
 const SITE = 'site1';
@@ -20,7 +21,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const newQueue = (onAdopt = vi.fn()) => ({ queue: createQueue(win, asStorage(store), SITE, onAdopt), onAdopt });
+const newQueue = (onAdopt = vi.fn()) => {
+  const queue = createQueue(win, storageKeyValue(asStorage(store)), SITE);
+  queue.onAdopt(onAdopt);
+  return { queue, onAdopt };
+};
 
 /** This site's queue keys in storage, with their contents split into lines. */
 const queueKeys = () =>
@@ -42,7 +47,7 @@ describe('createQueue: write-behind', () => {
     const messages = Array.from({ length: 50 }, (_, i) => message(i));
     for (const m of messages) queue.add(m);
     expect(setItem).not.toHaveBeenCalled();
-    expect(queue.items).toEqual(messages);
+    expect(contents(queue)).toEqual(messages);
     vi.advanceTimersByTime(0);
     expect(setItem).toHaveBeenCalledTimes(1);
   });
@@ -63,7 +68,7 @@ describe('createQueue: write-behind', () => {
     for (let i = 0; i < 3; i++) queue.add(message(i));
     vi.advanceTimersByTime(0);
     queue.remove([message(1)]);
-    expect(queue.items).toEqual([message(0), message(2)]);
+    expect(contents(queue)).toEqual([message(0), message(2)]);
     vi.advanceTimersByTime(0);
     expect(queueKeys()[0].lines.slice(1)).toEqual([message(0), message(2)]);
     queue.remove([message(0), message(2)]);
@@ -86,8 +91,8 @@ describe('createQueue: write-behind', () => {
     expect(Number(queueKeys()[0].lines[0])).toBeGreaterThan(Date.now() - LEASE);
     const other = newQueue();
     expect(other.queue.adopt()).toBe(0);
-    expect(other.queue.items).toEqual([]);
-    expect(queue.items).toEqual([message(1)]);
+    expect(contents(other.queue)).toEqual([]);
+    expect(contents(queue)).toEqual([message(1)]);
   });
 });
 
@@ -102,7 +107,7 @@ describe('createQueue: adopting other tabs’ queues', () => {
 
     const { queue, onAdopt } = newQueue();
     expect(queue.adopt()).toBe(3);
-    expect([...queue.items].sort()).toEqual([message(1), message(2), message(3)]);
+    expect([...contents(queue)].sort()).toEqual([message(1), message(2), message(3)]);
     expect(onAdopt).toHaveBeenCalledTimes(1);
     const keys = Object.keys(store.dump());
     expect(keys).not.toContain(released);
@@ -117,9 +122,9 @@ describe('createQueue: adopting other tabs’ queues', () => {
   it('adopts on its own shortly after start', () => {
     otherTab('A', 'released', [message(1)]);
     const { queue, onAdopt } = newQueue();
-    expect(queue.items).toEqual([]);
+    expect(contents(queue)).toEqual([]);
     vi.advanceTimersByTime(500);
-    expect(queue.items).toEqual([message(1)]);
+    expect(contents(queue)).toEqual([message(1)]);
     expect(onAdopt).toHaveBeenCalledTimes(1);
   });
 
@@ -128,10 +133,10 @@ describe('createQueue: adopting other tabs’ queues', () => {
     const parsed = stillParsing(win);
     const { queue } = newQueue();
     vi.advanceTimersByTime(5000);
-    expect(queue.items).toEqual([]);
+    expect(contents(queue)).toEqual([]);
     parsed();
     vi.advanceTimersByTime(500);
-    expect(queue.items).toEqual([message(1)]);
+    expect(contents(queue)).toEqual([message(1)]);
   });
 
   it('adopts a queue another tab releases while it runs (storage event)', () => {
@@ -140,7 +145,7 @@ describe('createQueue: adopting other tabs’ queues', () => {
     const key = otherTab('CLOSED', 'released', [message(9)]);
     win.dispatchEvent(new (win as typeof window).StorageEvent('storage', { key, newValue: store.getItem(key) }));
     vi.advanceTimersByTime(500);
-    expect(queue.items).toEqual([message(9)]);
+    expect(contents(queue)).toEqual([message(9)]);
     expect(onAdopt).toHaveBeenCalledTimes(1);
     expect(store.getItem(key)).toBeNull();
   });
@@ -160,9 +165,9 @@ describe('createQueue: adopting other tabs’ queues', () => {
     expect(first.queue.adopt()).toBe(2);
     expect(second.queue.adopt()).toBe(0);
     vi.advanceTimersByTime(LEASE / 5 + 500);
-    expect(second.queue.items).toEqual([]);
+    expect(contents(second.queue)).toEqual([]);
     expect(second.onAdopt).not.toHaveBeenCalled();
-    expect(first.queue.items.length).toBe(2);
+    expect(contents(first.queue).length).toBe(2);
   });
 
   it('lets go of its messages when another tab adopted its key after its lease lapsed', () => {
@@ -175,7 +180,7 @@ describe('createQueue: adopting other tabs’ queues', () => {
     store.removeItem(queueKeys()[0].key);
     queue.add(message(3));
     queue.save();
-    expect(queue.items).toEqual([message(3)]);
+    expect(contents(queue)).toEqual([message(3)]);
     expect(queueKeys()[0].lines.slice(1)).toEqual([message(3)]);
   });
 
@@ -187,7 +192,7 @@ describe('createQueue: adopting other tabs’ queues', () => {
     store.clear();
     queue.add(message(3));
     queue.save();
-    expect(queue.items).toEqual([message(1), message(2), message(3)]);
+    expect(contents(queue)).toEqual([message(1), message(2), message(3)]);
     expect(queueKeys()[0].lines.slice(1)).toEqual([message(1), message(2), message(3)]);
   });
 
@@ -198,8 +203,8 @@ describe('createQueue: adopting other tabs’ queues', () => {
     const other = newQueue();
     expect(other.queue.adopt()).toBe(1);
     leaving.queue.save();
-    expect(leaving.queue.items).toEqual([]);
-    expect(other.queue.items).toEqual([message(1)]);
+    expect(contents(leaving.queue)).toEqual([]);
+    expect(contents(other.queue)).toEqual([message(1)]);
   });
 });
 
@@ -210,9 +215,9 @@ describe('createQueue: limits and failures', () => {
     const size = 100_000;
     const count = QUEUE_CAP / size + 3;
     for (let i = 0; i < count; i++) queue.add(message(i, size));
-    expect(queue.items.length).toBe(QUEUE_CAP / size);
-    expect(queue.items[0]).toBe(message(3, size));
-    expect(queue.items.slice(-1)[0]).toBe(message(count - 1, size));
+    expect(contents(queue).length).toBe(QUEUE_CAP / size);
+    expect(contents(queue)[0]).toBe(message(3, size));
+    expect(contents(queue).slice(-1)[0]).toBe(message(count - 1, size));
     expect(warnings.lines().length).toBeGreaterThanOrEqual(1);
     expect(warnings.lines().join('\n')).toMatch(/dropped/);
   });
@@ -223,7 +228,7 @@ describe('createQueue: limits and failures', () => {
     for (let i = 0; i < 5; i++) queue.add(message(i));
     expect(() => vi.advanceTimersByTime(0)).not.toThrow();
     expect(() => queue.save(true)).not.toThrow();
-    expect(queue.items).toEqual([0, 1, 2, 3, 4].map((i) => message(i)));
+    expect(contents(queue)).toEqual([0, 1, 2, 3, 4].map((i) => message(i)));
     store.failSet = undefined;
     queue.add(message(5));
     vi.advanceTimersByTime(0);
@@ -231,10 +236,10 @@ describe('createQueue: limits and failures', () => {
   });
 
   it('works in memory without storage', () => {
-    const queue = createQueue(win, undefined, SITE, vi.fn());
+    const queue = createQueue(win, storageKeyValue(undefined), SITE);
     queue.add(message(1));
     expect(() => vi.advanceTimersByTime(LEASE)).not.toThrow();
     expect(queue.adopt()).toBe(0);
-    expect(queue.items).toEqual([message(1)]);
+    expect(contents(queue)).toEqual([message(1)]);
   });
 });
