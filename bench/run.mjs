@@ -27,6 +27,7 @@ const PACED = 50; // events of the paced run, one every PACED_EVERY_MS
 const PACED_EVERY_MS = 100;
 const PROFILE_INTERVAL_US = 100;
 const PROFILE_TOP = 10;
+const PROFILE_EXCERPT = 60; // characters of minified code shown for each profile entry
 const ARRIVAL_MS = 15_000; // how long we wait for events to reach the collector
 const BENCH_LIMIT_MS = 180_000;
 const SITE = 'bench-site';
@@ -104,8 +105,8 @@ function printReport() {
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) console.log(line([r.figure, r.ours, r.target, r.ok === undefined ? '' : r.ok ? 'yes' : 'NO']));
   if (profileTop.length) {
-    console.log(`\nCPU profile of a load (${PROFILE_INTERVAL_US} µs sampling), top self time in dist/track.js:`);
-    for (const p of profileTop) console.log(`  ${fmt(p.ms, 2).padStart(6)} ms  ${p.name.padEnd(28)} ${p.where}`);
+    console.log(`\nCPU profile of a load (${PROFILE_INTERVAL_US} µs sampling), mean self time per load in dist/track.js over ${RUNS} loads:`);
+    for (const p of profileTop) console.log(`  ${fmt(p.ms, 2).padStart(6)} ms  ${p.name.padEnd(12)} ${p.where.padEnd(18)} ${p.code}`);
   }
   if (notes.length) console.log('\n' + notes.map((n) => '- ' + n).join('\n'));
 }
@@ -147,6 +148,8 @@ async function loadFigures() {
   const ours = [];
   const empty = [];
   const latency = [];
+  // One untimed load of each first: the browser's first page pays for starting its renderer and caches.
+  for (const path of ['/b/empty', '/b/with']) await (await scriptDuration(path, 'warm-up')).context.close();
   for (let i = 0; i < RUNS; i++) {
     const baseline = await scriptDuration('/b/empty', `empty-${i}`);
     empty.push(baseline.ms);
@@ -171,37 +174,49 @@ async function loadFigures() {
   );
 }
 
-/** Self time per function of dist/track.js during one load, from a CDP sampling profile. */
-async function profileLoad() {
+/** One load under the CDP sampling profiler, from navigation until `_cio` is ready. */
+async function profiledLoad(tag) {
   const { context, page, cdp } = await freshPage();
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: PROFILE_INTERVAL_US });
   await cdp.send('Profiler.start');
-  await page.goto(`${collector.url}/b/with?load=profile`, { waitUntil: 'load' });
+  await page.goto(`${collector.url}/b/with?load=${tag}`, { waitUntil: 'load' });
   await waitReady(page);
   const { profile } = await cdp.send('Profiler.stop');
-  await until(() => pageEvent('profile'));
+  // Its page event delivered before the next load starts.
+  await until(() => pageEvent(tag));
   await context.close();
+  return profile;
+}
 
-  // Each sample's time delta belongs to the function on top of the stack at that sample.
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+/** Self time per function of dist/track.js, averaged over RUNS profiled loads (one is too noisy). */
+async function profileFigures() {
   const self = new Map();
-  profile.samples.forEach((id, k) => {
-    const frame = nodes.get(id);
-    if (!frame.url.endsWith('/track.js')) return;
-    // CDP's lines and columns are 0-based.
-    const key = `${frame.functionName || '(anonymous)'}\t${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
-    self.set(key, (self.get(key) || 0) + (profile.timeDeltas[k + 1] ?? 0) / 1e3);
-  });
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  for (let i = 0; i < RUNS; i++) {
+    const profile = await profiledLoad(`profile-${i}`);
+    const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+    // Each sample's time, until the next sample, belongs to the function on top of the stack.
+    profile.samples.forEach((id, k) => {
+      const frame = frames.get(id);
+      if (!frame.url.endsWith('/track.js')) return;
+      const key = [frame.functionName || '(anon)', frame.lineNumber, frame.columnNumber].join('\t');
+      self.set(key, (self.get(key) || 0) + (profile.timeDeltas[k + 1] ?? 0) / 1e3 / RUNS);
+    });
+  }
+  // The file is minified and has no source map: a stretch of its code from each
+  // position says which source function it is.
+  const lines = trackText.split('\n');
+  const excerpt = (line, column) => JSON.stringify(lines[line].slice(column, column + PROFILE_EXCERPT));
   profileTop = [...self]
     .sort((a, b) => b[1] - a[1])
     .slice(0, PROFILE_TOP)
     .map(([key, ms]) => {
-      const [name, where] = key.split('\t');
-      return { name, where: `track.js:${where}`, ms };
+      const [name, line, column] = key.split('\t').map((x, i) => (i ? +x : x));
+      // CDP's lines and columns are 0-based; printed 1-based, as editors count.
+      return { name, where: `track.js:${line + 1}:${column + 1}`, code: excerpt(line, column), ms };
     });
-  add('  CPU self time in track.js (one profiled load)', `${fmt(total, 2)} ms`, '(no target)');
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  add('  CPU self time in track.js (profiled loads)', `${fmt(total, 2)} ms`, '(no target)');
 }
 
 /** In the page: one loop of CALLS track() calls; returns µs per call. */
@@ -276,7 +291,7 @@ try {
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   const steps = [
     ['load', loadFigures],
-    ['profile', profileLoad],
+    ['profile', profileFigures],
     ['track', trackFigures],
     ['wire', wireFigures],
   ];
