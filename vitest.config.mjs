@@ -3,6 +3,28 @@ import { readFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync('./package.json', 'utf8'));
 
+/** Scenario files written against the engine-neutral fixture (test/e2e/fixture.ts): they run in all three engines. */
+const EVERY_ENGINE = ['test/e2e/csp.test.ts'];
+
+/**
+ * One project per engine, run one after another (groupOrder) and one file at
+ * a time: the machines have 2 shared cores and a browser each is plenty.
+ */
+const e2e = (engine, groupOrder, include, globalSetup = []) => ({
+  extends: true,
+  test: {
+    globalSetup,
+    name: `e2e-${engine}`,
+    include,
+    environment: 'node',
+    env: { E2E_ENGINE: engine },
+    sequence: { groupOrder },
+    fileParallelism: false,
+    testTimeout: 90_000,
+    hookTimeout: 60_000,
+  },
+});
+
 export default defineConfig({
   define: { __VERSION__: JSON.stringify(version) },
   test: {
@@ -20,18 +42,10 @@ export default defineConfig({
         extends: true,
         test: { name: 'package', include: ['test/package/**/*.test.{ts,mjs}'], environment: 'jsdom' },
       },
-      {
-        // Real headless Chromium against the real collector: one file at a time on 2 cores.
-        extends: true,
-        test: {
-          name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
-          environment: 'node',
-          fileParallelism: false,
-          testTimeout: 90_000,
-          hookTimeout: 60_000,
-        },
-      },
+      // The versions line first; the display for WebKit (also when its project runs alone).
+      e2e('chromium', 1, ['test/e2e/**/*.test.ts'], ['test/e2e/global-setup.ts']),
+      e2e('firefox', 2, EVERY_ENGINE),
+      e2e('webkit', 3, EVERY_ENGINE, ['test/e2e/global-setup.ts']),
     ],
   },
 });

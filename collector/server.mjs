@@ -93,7 +93,7 @@ const mediaType = (req) => (req.headers['content-type'] || '').split(';')[0].tri
  * @param {string} [opts.dataDir] where events.ndjson lives; defaults to <root>/.cio-data
  * @param {boolean | ((line: string) => void)} [opts.log=false] true logs one line per batch to the console
  * @returns {Promise<{ url: string, port: number, close(): Promise<void>, store: ReturnType<typeof createStore>,
- *   fault(spec: object): object[], clearFaults(): void, setPages(handler?: (url: URL) => string | undefined): void }>}
+ *   fault(spec: object): object[], clearFaults(): void, setPages(handler?: (url: URL) => string | { html: string, headers: object } | undefined): void }>}
  *   rejects with the listen error (code EADDRINUSE when the port is taken)
  */
 export async function startCollector({ port = 8080, host = '127.0.0.1', root = REPO_ROOT, dataDir = join(root, '.cio-data'), log = false } = {}) {
@@ -103,7 +103,7 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
   const say = typeof log === 'function' ? log : log ? (line) => console.log(line) : () => {};
   const distDir = resolve(root, 'dist');
   const snippetDir = resolve(root, 'snippet');
-  let pages; // extra pages set by setPages(): (url) => html | undefined
+  let pages; // extra pages set by setPages(): (url) => html | { html, headers } | undefined
   const streams = new Set(); // open /api/stream responses
   const timers = new Set(); // latency faults in progress
 
@@ -297,6 +297,7 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
     if (pathname.startsWith('/assets/')) return serveFile(res, PUBLIC_DIR, pathname.slice('/assets/'.length));
     const extra = pages?.(url);
     if (typeof extra === 'string') return send(res, 200, extra, { 'Content-Type': MIME_TYPES['.html'] });
+    if (extra) return send(res, 200, extra.html, { 'Content-Type': MIME_TYPES['.html'], ...extra.headers });
     if (pathname === '/live') return serveFile(res, PUBLIC_DIR, 'live.html');
     if (pathname === '/favicon.ico') return send(res, 204, '');
     if (Object.hasOwn(DEMO_PAGES, pathname)) return serveDemoPage(res, DEMO_PAGES[pathname]);
@@ -332,7 +333,8 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
     clearFaults: () => faults.clear(),
     /**
      * Serves extra pages on the collector's own origin (for browser tests):
-     * `handler(url)` returns the HTML of a GET request, or undefined to fall
+     * `handler(url)` returns the HTML of a GET request (or `{ html, headers }`
+     * for a page that needs response headers, e.g. a CSP), or undefined to fall
      * through to the demo site. The API, dist/ and snippet/ routes come first.
      * Pass undefined to remove it.
      */

@@ -1,18 +1,19 @@
 /**
- * SPEC §8: no eval, new Function or innerHTML; the SDK runs under a strict
+ * No eval, new Function or innerHTML; the SDK runs under a strict
  * Content-Security-Policy that allows only its script and its endpoint, and
- * touches no global but `_cio`. Real headless Chromium, the real
- * dist/track.js through the real snippet, the real collector.
+ * touches no global but `_cio`. Every engine, the real dist/track.js through
+ * the real snippet, the real collector.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { renderSnippet } from '../../collector/snippet.mjs';
-import { byEvent, ROOT, SITE, usePageSuite, waitFor, waitForEvents } from './harness';
+import type { Tab } from './engines';
+import { useEngineSuite } from './fixture';
+import { byEvent, ROOT, SITE, waitFor, waitForEvents } from './harness';
 
-const suite = usePageSuite(() => '<!doctype html><title>no such test page</title>');
+const suite = useEngineSuite(() => '<!doctype html><html><head><title>no such test page</title></head></html>');
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
@@ -28,19 +29,11 @@ const POLICY = `default-src 'none'; script-src 'self' ${sha256(SNIPPET)} ${sha25
 const cspPage = (meta = '') => `<!doctype html><html><head><meta charset="utf-8">${meta}<title>csp</title>
 <script>${SNIPPET}</script><script>${APP}</script></head><body><h1>strict CSP</h1></body></html>`;
 
-/** Records every securitypolicyviolation in the page, from before its first script. */
-const RECORD_VIOLATIONS = `(() => {
-  const seen = [];
-  Object.defineProperty(window, '__cspViolations', { value: seen, enumerable: false });
-  document.addEventListener('securitypolicyviolation', (e) => {
-    seen.push(e.violatedDirective + ' blocked ' + (e.blockedURI || '(inline)') + ' at ' + e.sourceFile + ':' + e.lineNumber);
-  });
-})()`;
+/** The violations the page's recorder saw (it records each securitypolicyviolation as an error). */
+const violations = (errors: string[]) => errors.filter((e) => e.startsWith('csp: '));
 
-/** A fresh page that records CSP violations. */
-const openPage = () => suite.openPage(RECORD_VIOLATIONS);
-
-const violations = (page: Page) => page.evaluate('window.__cspViolations.slice()') as Promise<string[]>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's global, untyped in the page
+const flush = (tab: Tab) => tab.evaluate(() => (window as any)._cio.flush() as boolean);
 
 /** The three calls and the automatic page event arrive, valid; the SDK sent them, not a fallback. */
 async function expectDelivered(path: string) {
@@ -57,41 +50,33 @@ async function expectDelivered(path: string) {
 describe('strict Content-Security-Policy', () => {
   it('as a response header: events arrive, zero violations', async () => {
     const path = '/t/csp-header';
-    const url = suite.collector.url + path;
-    const { page, errors } = await openPage();
-    // Playwright routing for this one HTML document only (the collector's pages
-    // cannot carry headers); track.js and /v1/batch go to the collector untouched.
-    await page.route(url, (route) =>
-      route.fulfill({
-        status: 200,
-        headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': POLICY },
-        body: cspPage(),
-      }),
-    );
-    const response = await page.goto(url);
-    expect(response!.headers()['content-security-policy']).toBe(POLICY);
+    suite.pages.set(path, { html: cspPage(), headers: { 'Content-Security-Policy': POLICY } });
+    const { tab, errors } = await suite.openPage();
+    await tab.goto(suite.collector.url + path);
+    const header = await tab.evaluate(() => fetch(location.href).then((r) => r.headers.get('content-security-policy')));
+    expect(header).toBe(POLICY);
     await expectDelivered(path);
     // A flush (a fetch to the endpoint) after load is allowed too.
-    expect(await page.evaluate('window._cio.flush()')).toBe(true);
-    expect(await violations(page)).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(await flush(tab)).toBe(true);
+    expect(await errors()).toEqual([]);
 
-    // The instruments work: a request the policy forbids is reported by both.
-    await page.evaluate(`fetch('http://127.0.0.2:9/forbidden').catch(function () {})`);
-    await waitFor(async () => (await violations(page)).length > 0, 'the deliberate violation to be reported');
-    expect((await violations(page))[0]).toMatch(/^connect-src/);
-    await waitFor(() => errors.some((e) => /Content Security Policy/i.test(e)), 'the console CSP error');
+    // The instrument works: a request the policy forbids is recorded.
+    await tab.evaluate(() => void fetch('http://127.0.0.2:9/forbidden').catch(() => undefined));
+    const [violation] = await waitFor(async () => {
+      const found = violations(await errors());
+      return found.length > 0 ? found : undefined;
+    }, 'the deliberate violation to be reported');
+    expect(violation).toMatch(/^csp: connect-src/);
   });
 
   it('as <meta http-equiv>: events arrive, zero violations', async () => {
     const path = '/t/csp-meta';
     suite.pages.set(path, cspPage(`<meta http-equiv="Content-Security-Policy" content="${POLICY}">`));
-    const { page, errors } = await openPage();
-    await page.goto(suite.collector.url + path);
+    const { tab, errors } = await suite.openPage();
+    await tab.goto(suite.collector.url + path);
     await expectDelivered(path);
-    expect(await page.evaluate('window._cio.flush()')).toBe(true);
-    expect(await violations(page)).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(await flush(tab)).toBe(true);
+    expect(await errors()).toEqual([]);
   });
 });
 
@@ -109,10 +94,10 @@ describe('what dist/track.js touches', () => {
   it('adds no global but _cio, and changes no built-in prototype', async () => {
     const path = '/t/globals';
     suite.pages.set(path, '<!doctype html><html><head><meta charset="utf-8"><title>globals</title></head><body></body></html>');
-    const { page, errors } = await openPage();
-    await page.goto(suite.collector.url + path);
-    const SNAPSHOT = `(() => {
-      const names = (o) => Object.getOwnPropertyNames(o).concat(Object.getOwnPropertySymbols(o).map(String)).sort();
+    const { tab, errors } = await suite.openPage();
+    await tab.goto(suite.collector.url + path);
+    const snapshot = () => tab.evaluate(() => {
+      const names = (o: object) => Object.getOwnPropertyNames(o).concat(Object.getOwnPropertySymbols(o).map(String)).sort();
       return {
         keys: Object.keys(window).sort(),
         own: names(window),
@@ -124,27 +109,28 @@ describe('what dist/track.js touches', () => {
           EventTarget.prototype.addEventListener, XMLHttpRequest.prototype.open, Navigator.prototype.sendBeacon]
           .map((f) => Function.prototype.toString.call(f)),
       };
-    })()`;
-    const before = (await page.evaluate(SNAPSHOT)) as { keys: string[]; own: string[]; protos: string[]; fns: string[] };
+    });
+    const before = await snapshot();
     // Load the SDK the way the snippet does, in a page that had no snippet.
-    await page.evaluate(`(() => {
+    await tab.evaluate((site) => {
       const s = document.createElement('script');
       s.id = 'cio-tracker';
       s.src = '/track.js';
-      s.setAttribute('data-site-id', ${JSON.stringify(SITE)});
+      s.setAttribute('data-site-id', site);
       document.head.appendChild(s);
-    })()`);
-    await waitFor(() => page.evaluate('!!(window._cio && window._cio.version)'), 'track.js to load');
+    }, SITE);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's global, untyped in the page
+    await waitFor(() => tab.evaluate(() => !!((window as any)._cio && (window as any)._cio.version)), 'track.js to load');
     await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === path);
-    const after = (await page.evaluate(SNAPSHOT)) as typeof before;
+    const after = await snapshot();
 
     expect(after.keys.filter((k) => !before.keys.includes(k))).toEqual(['_cio']);
     expect(before.keys.filter((k) => !after.keys.includes(k))).toEqual([]);
     expect(after.own.filter((k) => !before.own.includes(k))).toEqual(['_cio']);
     expect(after.protos).toEqual(before.protos);
     expect(after.fns).toEqual(before.fns);
-    expect(errors).toEqual([]);
+    expect(await errors()).toEqual([]);
     // The SDK's own script element is the one the page inserted; nothing else was added to the DOM.
-    expect(await page.evaluate('document.querySelectorAll("script").length')).toBe(1);
+    expect(await tab.evaluate(() => document.querySelectorAll('script').length)).toBe(1);
   });
 });

@@ -41,7 +41,7 @@ export interface Collector {
   fault(spec: { status?: number; count?: number; retryAfter?: number | string; latencyMs?: number; drop?: boolean }): void;
   clearFaults(): void;
   /** Extra pages: the handler returns HTML for a URL, or undefined to fall through. */
-  setPages(handler: ((url: URL) => string | undefined) | undefined): void;
+  setPages(handler: ((url: URL) => string | { html: string; headers: Record<string, string> } | undefined) | undefined): void;
   store: {
     events(): WireMessage[];
     requests(): BatchRequest[];

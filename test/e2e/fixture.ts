@@ -1,0 +1,106 @@
+/**
+ * The engine-neutral end-to-end fixture: one engine (engines.ts) and one
+ * collector for the file, a fresh session per test, and pages that carry
+ * their own recorder of errors and warnings, since WebKit and Firefox over
+ * BiDi give the test no console of the page.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { launchEngine, type Engine, type Session, type Tab } from './engines';
+import { launchCollector, type Collector } from './harness';
+
+/** Served at RECORDER_PATH and loaded first in every page under /t/. */
+const RECORDER_PATH = '/t/__recorder.js';
+const RECORDER = `(() => {
+  const seen = { errors: [], warnings: [] };
+  Object.defineProperty(window, '__e2e', { value: seen, enumerable: false });
+  addEventListener('error', (e) => seen.errors.push('pageerror: ' + e.message));
+  addEventListener('unhandledrejection', (e) => seen.errors.push('pageerror: ' + String(e.reason)));
+  document.addEventListener('securitypolicyviolation', (e) => {
+    // Firefox and WebKit fetch /favicon.ico for the tab themselves; a strict img-src blocks that, not anything of the page's.
+    if (e.blockedURI.endsWith('/favicon.ico')) return;
+    seen.errors.push('csp: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || '(inline)') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+  });
+  const wrap = (name, into) => {
+    const original = console[name];
+    console[name] = function () {
+      into.push(name + ': ' + Array.prototype.map.call(arguments, String).join(' '));
+      return original.apply(this, arguments);
+    };
+  };
+  wrap('error', seen.errors);
+  wrap('warn', seen.warnings);
+  // Leaves the page's DOM as the page wrote it.
+  document.currentScript.remove();
+})();`;
+
+/** A page as served: its HTML, and response headers if it needs any. */
+export type Served = string | { html: string; headers: Record<string, string> };
+
+/** Puts the recorder first in the page's head (a script from 'self', so a strict CSP allows it). */
+function withRecorder(page: Served): Served {
+  const add = (html: string) => html.replace(/<head>|<head [^>]*>/i, (head) => `${head}<script src="${RECORDER_PATH}"></script>`);
+  return typeof page === 'string' ? add(page) : { ...page, html: add(page.html) };
+}
+
+export interface OpenedPage {
+  tab: Tab;
+  session: Session;
+  /** Uncaught errors, console.error calls and CSP violations the page recorded so far. */
+  errors(): Promise<string[]>;
+  warnings(): Promise<string[]>;
+}
+
+/**
+ * Registers the file's hooks. Pages under /t/ are served from `pages` by
+ * path (cleared, with the collector's faults and store, before each test),
+ * else from `fallback`.
+ */
+export function useEngineSuite(fallback: (url: URL) => Served) {
+  let engine: Engine;
+  let collector: Collector;
+  const sessions: Session[] = [];
+  const pages = new Map<string, Served>();
+
+  beforeAll(async () => {
+    [engine, collector] = await Promise.all([launchEngine(), launchCollector()]);
+    collector.setPages((url) => {
+      if (url.pathname === RECORDER_PATH) return { html: RECORDER, headers: { 'Content-Type': 'text/javascript' } };
+      if (!url.pathname.startsWith('/t/')) return undefined;
+      return withRecorder(pages.get(url.pathname) ?? fallback(url));
+    });
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await collector?.close();
+  });
+  beforeEach(() => {
+    pages.clear();
+    collector.clearFaults();
+    collector.store.clear();
+  });
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((s) => s.close()));
+  });
+
+  return {
+    pages,
+    get collector() {
+      return collector;
+    },
+    get engine() {
+      return engine;
+    },
+    /** A tab in a fresh session (closed after the test), or a further tab of `session`. */
+    async openPage(session?: Session): Promise<OpenedPage> {
+      if (!session) {
+        session = await engine.newSession();
+        sessions.push(session);
+      }
+      const tab = await session.newTab();
+      const read = (which: 'errors' | 'warnings') =>
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the recorder's own global, set above
+        tab.evaluate((w) => ((window as any).__e2e ? (window as any).__e2e[w].slice() : []) as string[], which);
+      return { tab, session, errors: () => read('errors'), warnings: () => read('warnings') };
+    },
+  };
+}
