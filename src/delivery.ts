@@ -6,7 +6,11 @@ import { NativePromise } from './util';
 import type { Events } from './events';
 import { watchLifecycle } from './lifecycle';
 
-/** A request goes out when this many messages wait… */
+/**
+ * A message that finds the line quiet goes out at the end of the task it was
+ * made in; one that comes while a request is under way, or within BATCH_WAIT
+ * after one, waits until this many wait…
+ */
 const BATCH_COUNT = 20;
 /** …or this long after the first of them, whichever comes first. */
 const BATCH_WAIT = 1000;
@@ -47,6 +51,8 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
   let due = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline = Infinity;
+  /** When the last request ended: the batch window runs on after it. */
+  let lastEnded = -BATCH_WAIT;
   /** Failed requests in a row. */
   let failures = 0;
   let retryAt = 0;
@@ -78,7 +84,10 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
 
   const kick = () => {
     const count = waiting();
-    if (count) arm(count >= BATCH_COUNT ? 0 : BATCH_WAIT);
+    // The first message to wait, with nothing under way or just ended: a timer of 0 fires after the current task,
+    // so the calls made in it (the snippet's replayed ones, the page view) share one request.
+    const quiet = count == 1 && !inflight.size && Date.now() - lastEnded >= BATCH_WAIT;
+    if (count) arm(quiet || count >= BATCH_COUNT ? 0 : BATCH_WAIT);
   };
 
   const body = (batch: string[]) =>
@@ -105,6 +114,7 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
     due = waiting() > 0;
     transport.post(url, body(batch)).then(({ status, retryAfter }) => {
       inflight = new Set();
+      lastEnded = Date.now();
       debug('POST', url, batch.length, status || 'network error');
       if (status >= 200 && status < 300) {
         failures = 0;

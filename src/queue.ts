@@ -50,6 +50,7 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
   /** What our key held after our last write: to notice a tab having adopted it since. */
   let written = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let heartbeat: ReturnType<typeof setTimeout> | undefined;
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
   let wroteAt = 0;
@@ -69,6 +70,20 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
     wroteAt = Date.now();
     // Blocked or over quota: memory still holds every message, and the next write tries again.
     if (store.set(own, text && (release ? 0 : wroteAt) + '\n' + text)) written = text;
+    // Keeps our lease while messages wait, and finds crashed tabs' queues
+    // meanwhile. Armed only then: a timer left running for nothing keeps
+    // a page's zone.js zone (Angular) from ever becoming stable.
+    if (items.length && !release) heartbeat = heartbeat || setTimeout(beat, LEASE / 5);
+    else {
+      clearTimeout(heartbeat);
+      heartbeat = undefined;
+    }
+  };
+
+  const beat = () => {
+    heartbeat = undefined;
+    save();
+    adopt();
   };
 
   const remove = (messages: string[]) => {
@@ -119,11 +134,6 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
   win.addEventListener('storage', (event) => {
     if (event.key && event.key.indexOf(prefix) == 0 && /^0\n/.test(event.newValue || '')) adoptSoon();
   });
-  // The heartbeat that keeps our lease while messages wait, and finds crashed tabs' queues.
-  setInterval(() => {
-    if (items.length) save();
-    adopt();
-  }, LEASE / 5);
 
   return {
     get length() {

@@ -92,16 +92,48 @@ describe('batching', () => {
     expect(hooks.sent).toHaveBeenCalledWith(Array.from({ length: 20 }, (_, i) => message(i)));
   });
 
-  it('sends fewer than 20 one second after the first', async () => {
+  it('sends what finds the line quiet at the end of the task, everything added in that task in one request', async () => {
     const { add, transport } = setup();
     add(0, 5);
-    await vi.advanceTimersByTimeAsync(500);
-    add(5, 5);
-    await vi.advanceTimersByTimeAsync(499);
     expect(transport.post).not.toHaveBeenCalled();
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 5)]);
+  });
+
+  it('batches fewer than 20 arriving within the window after a request for one second after the first of them', async () => {
+    const { add, transport } = setup();
+    add(0, 1);
+    await vi.advanceTimersByTimeAsync(0);
     expect(transport.post).toHaveBeenCalledTimes(1);
-    expect(events(transport.posts[0].body)).toEqual(range(0, 10));
+    await vi.advanceTimersByTimeAsync(500);
+    add(1, 5);
+    await vi.advanceTimersByTimeAsync(500);
+    add(6, 4);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(transport.post).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 1), range(1, 9)]);
+  });
+
+  it('sends at once again when the window after the last request has passed', async () => {
+    const { add, transport } = setup();
+    add(0, 1);
+    await vi.advanceTimersByTimeAsync(1000);
+    add(1, 1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 1), range(1, 1)]);
+  });
+
+  it('batches a trickle of one message every 100 ms: 50 over 5 s take 6 requests', async () => {
+    const { add, transport } = setup();
+    transport.latency = 20;
+    for (let i = 0; i < 50; i++) {
+      add(i, 1);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(transport.postedMessages().map((m) => m.event)).toEqual(range(0, 50));
+    expect(transport.posts.length).toBe(6);
   });
 
   it('sends nothing while the page is still being parsed, and the batch at DOMContentLoaded', async () => {
@@ -132,11 +164,13 @@ describe('batching', () => {
   it('sends messages added while a request is under way in the next one, never twice', async () => {
     const { add, transport } = setup();
     transport.latency = 300;
-    add(0, 20);
+    add(0, 1);
+    await vi.advanceTimersByTimeAsync(0);
+    add(1, 19);
     await vi.advanceTimersByTimeAsync(100);
     add(20, 3);
     await vi.advanceTimersByTimeAsync(5000);
-    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 20), range(20, 3)]);
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 1), range(1, 22)]);
   });
 });
 

@@ -94,6 +94,28 @@ describe('createQueue: write-behind', () => {
     expect(contents(other.queue)).toEqual([]);
     expect(contents(queue)).toEqual([message(1)]);
   });
+  it('keeps no timer armed while nothing waits (a page’s zone.js zone must become stable)', () => {
+    const { queue } = newQueue();
+    vi.advanceTimersByTime(1000);
+    expect(vi.getTimerCount()).toBe(0);
+    queue.add(message(1));
+    vi.advanceTimersByTime(0);
+    expect(vi.getTimerCount()).toBe(1);
+    queue.remove([message(1)]);
+    vi.advanceTimersByTime(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('scans for stale keys of crashed tabs while its own messages wait', () => {
+    const { queue, onAdopt } = newQueue();
+    vi.advanceTimersByTime(1000);
+    queue.add(message(1));
+    vi.advanceTimersByTime(0);
+    otherTab('B', LEASE + 1, [message(2)]);
+    vi.advanceTimersByTime(LEASE / 5);
+    expect(onAdopt).toHaveBeenCalledTimes(1);
+    expect(contents(queue)).toEqual([message(1), message(2)]);
+  });
 });
 
 describe('createQueue: adopting other tabs’ queues', () => {
