@@ -148,7 +148,16 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
       rejected: 0,
       bytes,
       beacon,
-      ...(parsed?.ok && { writeKey: parsed.body.writeKey }),
+      // How it came, for end-to-end tests: Firefox over BiDi and WebKit show them no requests of their own.
+      method: req.method,
+      url: `http://${req.headers.host}${req.url}`,
+      headers: req.headers,
+      ...(parsed?.ok && {
+        writeKey: parsed.body.writeKey,
+        sentAt: parsed.body.sentAt,
+        fields: Object.keys(parsed.body),
+        ids: parsed.body.batch.map((message) => message?.messageId),
+      }),
     };
 
     const fault = faults.take();

@@ -105,6 +105,15 @@ describe('POST /v1/batch', () => {
     expect(request).toMatchObject({ status: 200, count: 3, accepted: 3, duplicates: 0, rejected: 0, beacon: false, writeKey: 'site-1' });
     expect(request.bytes).toBe(Buffer.byteLength(body));
     expect(typeof request.at).toBe('number');
+    // How it came: what end-to-end tests check where the browser shows them no requests.
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: `${collector.url}/v1/batch`,
+      sentAt: JSON.parse(body).sentAt,
+      fields: ['writeKey', 'sentAt', 'batch'],
+      ids: [ulid(1), ulid(2), ulid(3)],
+    });
+    expect(request.headers['content-type']).toBe('text/plain;charset=UTF-8');
   });
 
   it('accepts application/json, and rejects other content types with 415', async () => {

@@ -32,6 +32,16 @@ export interface BatchRequest {
   duplicates: number;
   rejected: number;
   bytes: number;
+  beacon: boolean;
+  method: string;
+  url: string;
+  /** As Node reports them: lower-case names. */
+  headers: Record<string, string | undefined>;
+  /** From a body that parsed: its writeKey and sentAt, its top-level keys in order, its messages' ids. */
+  writeKey?: string;
+  sentAt?: string;
+  fields?: string[];
+  ids?: string[];
 }
 
 export interface Collector {
