@@ -22,6 +22,20 @@ export interface Tab {
   evaluate<T, A = undefined>(fn: (arg: A) => T | Promise<T>, arg?: A): Promise<T>;
   reload(): Promise<void>;
   close(): Promise<void>;
+  /** The cookies the browser holds for the tab's current URL, as its cookie store reports them (the page's document.cookie shows no attributes). */
+  cookies(): Promise<Cookie[]>;
+}
+
+/** A stored cookie, the same fields from every driver; `expires` in seconds since the epoch, -1 for a session cookie. */
+export interface Cookie {
+  name: string;
+  value: string;
+  domain: string;
+  path: string;
+  expires: number;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite: string;
 }
 
 /** A browsing session with storage of its own (a context, or a whole WebDriver session). */
@@ -66,6 +80,7 @@ async function launchChromium(): Promise<Engine> {
             evaluate: (fn, arg) => page.evaluate(fn, arg as never),
             reload: async () => void (await page.reload()),
             close: () => page.close(),
+            cookies: async () => (await context.cookies(page.url())).map(cookie),
           };
         },
         close: () => context.close(),
@@ -91,6 +106,7 @@ async function launchFirefox(): Promise<Engine> {
             evaluate: (fn, arg) => page.evaluate(fn, arg as never) as never,
             reload: async () => void (await page.reload()),
             close: () => page.close(),
+            cookies: async () => (await page.cookies()).map(cookie),
           };
         },
         close: () => context.close(),
@@ -186,6 +202,12 @@ async function launchWebKit(): Promise<Engine> {
               await focus();
               await driver.close();
             },
+            cookies: async () => {
+              await focus();
+              return (await driver.manage().getCookies()).map(({ expiry, ...c }) =>
+                cookie({ ...c, expires: typeof expiry === 'number' ? expiry : -1 }),
+              );
+            },
           };
         },
         async close() {
@@ -198,5 +220,19 @@ async function launchWebKit(): Promise<Engine> {
       await Promise.all([...sessions].map((d) => d.quit().catch(() => undefined)));
       driverProcess.kill();
     },
+  };
+}
+
+/** One driver's cookie, cut to the fields every driver reports. */
+function cookie(c: { name: string; value: string; domain?: string; path?: string; expires?: number; httpOnly?: boolean; secure?: boolean; sameSite?: string }): Cookie {
+  return {
+    name: c.name,
+    value: c.value,
+    domain: c.domain ?? '',
+    path: c.path ?? '',
+    expires: c.expires ?? -1,
+    httpOnly: !!c.httpOnly,
+    secure: !!c.secure,
+    sameSite: c.sameSite ?? '',
   };
 }
