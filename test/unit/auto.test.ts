@@ -5,7 +5,8 @@ import { decodeTime, isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import pkg from '../../package.json';
 import { classicSnippet } from '../fixtures/classic-snippet';
-import { clearCookies, ISO_RE, spyWarnings, type Body } from './helpers';
+import { clearCookies, spyWarnings, type Body } from './helpers';
+import { ISO_RE } from '../patterns';
 
 type Cio = unknown[] & Record<string, any>;
 /** The page's `window._cio`. */

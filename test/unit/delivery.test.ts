@@ -10,13 +10,13 @@ import {
   contents,
   fakeTransport,
   freshWindow,
-  ISO_RE,
   memoryStorage,
   message,
   spyWarnings,
   stillParsing,
   type Body,
 } from './helpers';
+import { ISO_RE } from '../patterns';
 
 const URL_ = 'https://collector.test/v1/batch';
 const WRITE_KEY = 'site-abc';

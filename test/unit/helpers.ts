@@ -4,9 +4,6 @@ import type { Queue } from '../../src/queue';
 import { vi, type MockInstance } from 'vitest';
 import type { Result, Transport } from '../../src/transport';
 
-/** Crockford base32, 26 characters: the shape of every ULID. */
-export const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-export const ISO_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** A window of its own, so listeners and history wrappers never leak between tests. */
 export function freshWindow(url = 'https://shop.example.com/', options: { referrer?: string; html?: string } = {}) {

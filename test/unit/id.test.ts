@@ -1,7 +1,7 @@
 import { decodeTime, isValid } from 'ulid';
 import { describe, expect, it, vi } from 'vitest';
 import { ulid } from '../../src/id';
-import { ULID_RE } from './helpers';
+import { ULID_RE } from '../patterns';
 
 describe('ulid', () => {
   it('makes 26-character Crockford base32 IDs that the ulid package accepts', () => {

@@ -2,7 +2,8 @@ import { decodeTime, isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIdentity } from '../../src/identity';
 import { createMessages, MAX_MESSAGE, type MessageType } from '../../src/message';
-import { freshWindow, ISO_RE } from './helpers';
+import { freshWindow } from './helpers';
+import { ISO_RE } from '../patterns';
 import pkg from '../../package.json';
 
 const NOW = Date.UTC(2025, 2, 4, 5, 6, 7, 890);
