@@ -11,18 +11,18 @@ export interface Identity {
   setUser(id: string): void;
   /** Forgets the user and starts a new anonymous ID. */
   reset(): void;
-  /** Takes up what the stores hold now: another tab may have identified or reset. */
-  refresh(): void;
+  /**
+   * Another tab set localStorage `key` to `value` (the storage event; `key`
+   * null when it cleared localStorage).
+   */
+  heard(key: string | null, value: string | null): void;
 }
-
-/** Keys whose change in another tab calls for a refresh. */
-export const IDENTITY_KEYS = /^_cio(anon)?id$/;
 
 /**
  * Who the visitor is, kept in every store that works (cookies first, then
  * localStorage) and in memory, which is what calls read: a cookie read costs
- * several µs, too much for every `track()`. The caller refreshes memory from
- * the stores when another tab may have changed them.
+ * several µs, too much for every `track()`. The caller passes on what
+ * another tab changed.
  */
 export function createIdentity(stores: KeyValue[]): Identity {
   const ids: Record<string, string | undefined> = {};
@@ -61,6 +61,14 @@ export function createIdentity(stores: KeyValue[]): Identity {
       for (const store of stores) store.set(USER, '');
       write(ANONYMOUS, ulid());
     },
-    refresh,
+    heard(key, value) {
+      // The other tab wrote every store: its new value is taken as it is. Re-reading
+      // the stores here would find a cookie that has not caught up yet (Firefox
+      // brings cookies to other tabs later than their storage events) and copy
+      // the old ID back over the new one: a reset undone.
+      // The anonymous ID is never removed: a tab that removes it is not ours.
+      if (key == USER || (key == ANONYMOUS && value)) ids[key] = value || undefined;
+      else if (!key) refresh();
+    },
   };
 }

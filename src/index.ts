@@ -1,7 +1,7 @@
 import { createApi } from './api';
 import { createDelivery, type Delivery } from './delivery';
 import { createEvents } from './events';
-import { createIdentity, IDENTITY_KEYS } from './identity';
+import { createIdentity } from './identity';
 import { debugLogger, warn } from './log';
 import { createMessages } from './message';
 import { createQueue } from './queue';
@@ -34,9 +34,7 @@ export function init(config: Config, win: Window = window): Cio {
   const local = localStore(win);
   const identity = createIdentity([cookieKeyValue(win.document, config.cookieDomain), local]);
   // An identify or reset in another tab, heard through the localStorage mirror.
-  win.addEventListener('storage', (event) => {
-    if (!event.key || IDENTITY_KEYS.test(event.key)) identity.refresh();
-  });
+  win.addEventListener('storage', (event) => identity.heard(event.key, event.newValue));
 
   // Without a site id, calls are checked and built (so warnings still show) but go nowhere.
   let delivery: Delivery = { add() {}, flush: () => NativePromise.resolve(true) };

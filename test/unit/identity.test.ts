@@ -53,16 +53,53 @@ describe('createIdentity', () => {
     expect(createIdentity(pageStores()).userId()).toBe('user-7');
   });
 
-  it('sees an identify and a reset made in another tab once refreshed (the storage event)', () => {
+  /** What the storage event tells this tab of `key`, as the other tab left it. */
+  const told = (identity: ReturnType<typeof createIdentity>, key: string) => identity.heard(key, localStorage.getItem(key));
+
+  it('sees an identify and a reset made in another tab once told (the storage event)', () => {
     const here = createIdentity(pageStores());
     const there = createIdentity(pageStores());
     there.setUser('from-other-tab');
-    here.refresh();
+    told(here, '_cioid');
     expect(here.userId()).toBe('from-other-tab');
     there.reset();
-    here.refresh();
+    told(here, '_cioid');
+    told(here, '_cioanonid');
     expect(here.userId()).toBeUndefined();
     expect(here.anonymousId()).toBe(there.anonymousId());
+  });
+
+  it('a cookie that has not caught up with a reset in another tab brings no old ID back', () => {
+    const stores = pageStores();
+    const here = createIdentity(stores);
+    const there = createIdentity(pageStores());
+    const old = there.anonymousId();
+    there.setUser('logged-out');
+    told(here, '_cioid');
+    there.reset();
+    const fresh = there.anonymousId();
+    // Firefox: the storage events arrive while this tab's cookies still show the old IDs.
+    document.cookie = `_cioanonid=${old};path=/`;
+    document.cookie = '_cioid=logged-out;path=/';
+    const writes = stores.map((store) => vi.spyOn(store, 'set'));
+    told(here, '_cioid');
+    told(here, '_cioanonid');
+    expect(here.userId()).toBeUndefined();
+    expect(here.anonymousId()).toBe(fresh);
+    // Nothing written back: the other tab's reset stands.
+    expect([localStorage.getItem('_cioanonid'), localStorage.getItem('_cioid')]).toEqual([fresh, null]);
+    for (const spy of writes) expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('an ID removed by a stranger in another tab keeps the anonymous ID; a cleared localStorage is filled again', () => {
+    const here = createIdentity(pageStores());
+    const anonymous = here.anonymousId();
+    here.heard('_cioanonid', null);
+    expect(here.anonymousId()).toBe(anonymous);
+    localStorage.clear();
+    here.heard(null, null);
+    expect(here.anonymousId()).toBe(anonymous);
+    expect(localStorage.getItem('_cioanonid')).toBe(anonymous);
   });
 
   it('keeps its IDs in memory between refreshes: no cookie read per call', () => {
