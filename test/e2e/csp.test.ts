@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderSnippet } from '../../collector/snippet.mjs';
 import type { Tab } from './engines';
-import { useEngineSuite } from './fixture';
+import { sdkLoaded, useEngineSuite } from './fixture';
 import { byEvent, ROOT, SITE, waitFor, waitForEvents } from './harness';
 
 const suite = useEngineSuite(() => '<!doctype html><html><head><title>no such test page</title></head></html>');
@@ -119,8 +119,7 @@ describe('what dist/track.js touches', () => {
       s.setAttribute('data-site-id', site);
       document.head.appendChild(s);
     }, SITE);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's global, untyped in the page
-    await waitFor(() => tab.evaluate(() => !!((window as any)._cio && (window as any)._cio.version)), 'track.js to load');
+    await sdkLoaded(tab);
     await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === path);
     const after = await snapshot();
 

@@ -1,17 +1,17 @@
 /**
  * The engine-neutral end-to-end fixture: one engine (engines.ts) and one
  * collector for the file, a fresh session per test, and pages that carry
- * their own recorder of errors and warnings, since WebKit and Firefox over
- * BiDi give the test no console of the page.
+ * their own recorder of errors, warnings and log lines, since WebKit and
+ * Firefox over BiDi give the test no console of the page.
  */
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { launchEngine, type Engine, type Session, type Tab } from './engines';
-import { launchCollector, type Collector } from './harness';
+import { launchCollector, waitFor, type Collector } from './harness';
 
 /** Served at RECORDER_PATH and loaded first in every page under /t/. */
 const RECORDER_PATH = '/t/__recorder.js';
 const RECORDER = `(() => {
-  const seen = { errors: [], warnings: [] };
+  const seen = { errors: [], warnings: [], logs: [] };
   Object.defineProperty(window, '__e2e', { value: seen, enumerable: false });
   addEventListener('error', (e) => seen.errors.push('pageerror: ' + e.message));
   addEventListener('unhandledrejection', (e) => seen.errors.push('pageerror: ' + String(e.reason)));
@@ -20,15 +20,23 @@ const RECORDER = `(() => {
     if (e.blockedURI.endsWith('/favicon.ico')) return;
     seen.errors.push('csp: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || '(inline)') + ' at ' + e.sourceFile + ':' + e.lineNumber);
   });
+  // Objects as JSON, the way a console shows their contents rather than [object Object].
+  const text = (a) => {
+    if (a === null || typeof a !== 'object' || a instanceof Error) return String(a);
+    try { return JSON.stringify(a); } catch (e) { return String(a); }
+  };
   const wrap = (name, into) => {
     const original = console[name];
     console[name] = function () {
-      into.push(name + ': ' + Array.prototype.map.call(arguments, String).join(' '));
+      into.push(name + ': ' + Array.prototype.map.call(arguments, text).join(' '));
       return original.apply(this, arguments);
     };
   };
   wrap('error', seen.errors);
   wrap('warn', seen.warnings);
+  wrap('log', seen.logs);
+  wrap('info', seen.logs);
+  wrap('debug', seen.logs);
   // Leaves the page's DOM as the page wrote it.
   document.currentScript.remove();
 })();`;
@@ -36,9 +44,12 @@ const RECORDER = `(() => {
 /** A page as served: its HTML, and response headers if it needs any. */
 export type Served = string | { html: string; headers: Record<string, string> };
 
-/** Puts the recorder first in the page's head (a script from 'self', so a strict CSP allows it). */
-function withRecorder(page: Served): Served {
-  const add = (html: string) => html.replace(/<head>|<head [^>]*>/i, (head) => `${head}<script src="${RECORDER_PATH}"></script>`);
+/**
+ * Puts the recorder first in the page's head (a script from 'self', so a strict CSP allows it);
+ * a page served from another origin names the suite's collector as `from`.
+ */
+export function withRecorder(page: Served, from = ''): Served {
+  const add = (html: string) => html.replace(/<head>|<head [^>]*>/i, (head) => `${head}<script src="${from}${RECORDER_PATH}"></script>`);
   return typeof page === 'string' ? add(page) : { ...page, html: add(page.html) };
 }
 
@@ -47,7 +58,10 @@ export interface OpenedPage {
   session: Session;
   /** Uncaught errors, console.error calls and CSP violations the page recorded so far. */
   errors(): Promise<string[]>;
+  /** console.warn lines, each `warn: ` and its arguments. */
   warnings(): Promise<string[]>;
+  /** console.log, info and debug lines, each `log: `, `info: ` or `debug: ` and its arguments. */
+  logs(): Promise<string[]>;
 }
 
 /**
@@ -97,10 +111,21 @@ export function useEngineSuite(fallback: (url: URL) => Served) {
         sessions.push(session);
       }
       const tab = await session.newTab();
-      const read = (which: 'errors' | 'warnings') =>
+      const read = (which: 'errors' | 'warnings' | 'logs') =>
         // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the recorder's own global, set above
         tab.evaluate((w) => ((window as any).__e2e ? (window as any).__e2e[w].slice() : []) as string[], which);
-      return { tab, session, errors: () => read('errors'), warnings: () => read('warnings') };
+      return { tab, session, errors: () => read('errors'), warnings: () => read('warnings'), logs: () => read('logs') };
     },
   };
+}
+
+/** Polls `fn(arg)` in the page until it returns a truthy value (harness waitFor: a deadline, no fixed sleep). */
+export function untilInPage<T, A = undefined>(tab: Tab, what: string, fn: (arg: A) => T | Promise<T>, arg?: A): Promise<T> {
+  return waitFor(() => tab.evaluate(fn, arg), what);
+}
+
+/** Waits until track.js has run: the real `_cio` carries a version, the snippet's stub does not. */
+export async function sdkLoaded(tab: Tab): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's global, untyped in the page
+  await untilInPage(tab, 'track.js to load', () => !!((window as any)._cio && (window as any)._cio.version));
 }
