@@ -91,13 +91,16 @@ export interface PageOptions {
   /** Use the classic Customer.io snippet, verbatim but for its src. */
   classic?: boolean;
   title?: string;
+  /** Where the snippet loads track.js from; `/track.js` (the collector's) unless given. */
+  src?: string;
 }
 
 export function pageHtml(opts: PageOptions = {}): string {
   const siteId = opts.siteId === undefined ? SITE : opts.siteId;
+  const src = opts.src || '/track.js';
   const snippet = opts.classic
-    ? classicSnippet(siteId || '', '/track.js')
-    : renderSnippet({ siteId: siteId || '', src: '/track.js', attrs: opts.attrs || {} });
+    ? classicSnippet(siteId || '', src)
+    : renderSnippet({ siteId: siteId || '', src, attrs: opts.attrs || {} });
   return `<!doctype html><html><head><meta charset="utf-8"><title>${opts.title || 'e2e page'}</title>
 <script>${snippet}</script>${opts.before ? `<script>${opts.before}</script>` : ''}${opts.head || ''}</head>
 <body>${opts.body || '<h1>e2e</h1>'}</body></html>`;

@@ -1,137 +1,60 @@
 /**
- * Shared set-up of the core-SDK end-to-end files (sdk.test.ts, sdk-loading.test.ts):
- * one Chromium and one collector per file, a fresh browser context per test
- * (emulated locale, time zone, screen and user agent, so that `context` can
- * be checked exactly), pages routed by their first path segment under /t/,
- * and helpers that build the exact wire messages a test expects.
+ * Shared set-up of the core-SDK end-to-end files (sdk.test.ts, sdk-loading.test.ts),
+ * over the engine-neutral fixture: pages routed by their first path segment
+ * under /t/, and helpers that build the exact wire messages a test expects,
+ * with the browser's own user agent, language, time zone and screen read
+ * from the page.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import {
-  countIds,
-  launchBrowser,
-  launchCollector,
-  ROOT,
-  servePages,
-  waitForEvents,
-  watchErrors,
-  type Collector,
-  type WireMessage,
-} from './harness';
+import { beforeEach, expect } from 'vitest';
+import type { Tab } from './engines';
+import { useEngineSuite, type OpenedPage } from './fixture';
+import { countIds, ROOT, waitForEvents, type BatchRequest, type Collector, type WireMessage } from './harness';
+import { ISO_RE, ULID_RE } from '../patterns';
 
 export const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-export const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
-export const ISO_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 /** Generous: another e2e file may be running on this 2-core machine. */
 export const DEADLINE = 30_000;
 
-// What every context emulates, so that context.userAgent/locale/timezone/screen are exact.
-export const UA = 'Mozilla/5.0 (X11; Linux x86_64) cio-track-e2e/1.0';
-export const LOCALE = 'fr-FR';
-export const TIMEZONE = 'Asia/Tokyo';
-export const SCREEN = { width: 1440, height: 900 };
-
 export type Stored = WireMessage & { receivedAt: string };
-
-export interface Tab {
-  page: Page;
-  /** pageerror and console.error (harness watchErrors). */
-  errors: string[];
-  warnings: string[];
-  logs: string[];
-  /** Requests the page made to any /v1/batch. */
-  batches: { url: string; method: string; headers: Record<string, string>; body: string }[];
-}
 
 const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** The millisecond time encoded in a ULID's first 10 characters. */
 export const ulidTime = (id: string) => [...id.slice(0, 10)].reduce((t, c) => t * 32 + B32.indexOf(c), 0);
 
-export function useSuite() {
+export function useSdkSuite() {
   const routes = new Map<string, (url: URL) => string>();
-  const contexts: BrowserContext[] = [];
-  let browser: Browser;
-  let collector: Collector & { dataDir: string };
+  const suite = useEngineSuite(
+    (url) => routes.get(url.pathname.split('/')[2])?.(url) ?? '<!doctype html><html><head><title>no such test page</title></head></html>',
+  );
+  beforeEach(() => routes.clear());
 
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    collector = await launchCollector();
-    servePages(collector, (url) => {
-      const html = routes.get(url.pathname.split('/')[2]);
-      return html ? html(url) : '<!doctype html><title>no such test page</title>';
-    });
-  });
-  afterEach(async () => {
-    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
-    routes.clear();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await collector?.close();
-  });
-
-  const suite = {
-    get browser() {
-      return browser;
+  return {
+    get collector(): Collector {
+      return suite.collector;
     },
-    get collector() {
-      return collector;
-    },
+    /** A tab in a fresh session, or a further tab of `session` (same cookies and storage). */
+    open: (session?: OpenedPage['session']) => suite.openPage(session),
 
     /** Serves `html` for every page under /t/<key>/ on the collector's origin; returns the URL of /t/<key>/<rest>. */
     serve(key: string, html: string | ((url: URL) => string), rest = 'index'): string {
       routes.set(key, typeof html == 'string' ? () => html : html);
-      return `${collector.url}/t/${key}/${rest}`;
-    },
-
-    async newContext(): Promise<BrowserContext> {
-      const context = await browser.newContext({
-        userAgent: UA,
-        locale: LOCALE,
-        timezoneId: TIMEZONE,
-        screen: SCREEN,
-        viewport: { width: 1200, height: 800 },
-      });
-      contexts.push(context);
-      return context;
-    },
-
-    /** A new page with its errors, warnings, logs and batch requests recorded from the start. */
-    async newTab(context: BrowserContext): Promise<Tab> {
-      const page = await context.newPage();
-      const tab: Tab = { page, errors: watchErrors(page), warnings: [], logs: [], batches: [] };
-      page.on('console', (m) => {
-        if (m.type() == 'warning') tab.warnings.push(m.text());
-        else if (m.type() == 'log') tab.logs.push(m.text());
-      });
-      page.on('request', (r) => {
-        if (new URL(r.url()).pathname == '/v1/batch')
-          void r.allHeaders().then((headers) =>
-            tab.batches.push({ url: r.url(), method: r.method(), headers, body: r.postData() || '' }),
-          );
-      });
-      return tab;
-    },
-
-    /** Waits until track.js has run (the real `_cio` carries a version). */
-    async sdkLoaded(page: Page): Promise<void> {
-      await page.waitForFunction(() => !!(window as any)._cio?.version, undefined, { timeout: DEADLINE }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      return `${suite.collector.url}/t/${key}/${rest}`;
     },
 
     /** Stored messages matching `match`, in their order of arrival. */
     events(match: (m: Stored) => boolean): Stored[] {
-      return (collector.store.events() as Stored[]).filter(match);
+      return (suite.collector.store.events() as Stored[]).filter(match);
     },
 
-    wait(count: number, match: (m: Stored) => boolean, at = collector): Promise<Stored[]> {
+    wait(count: number, match: (m: Stored) => boolean, at = suite.collector): Promise<Stored[]> {
       return waitForEvents(at, count, match as (m: WireMessage) => boolean, DEADLINE) as Promise<Stored[]>;
     },
 
     /** The end-of-test invariants: no page errors, nothing rejected or re-sent, no failed request. */
-    expectClean(tabs: Tab[], messages: Stored[] = [], at = collector): void {
-      for (const tab of tabs) expect(tab.errors).toEqual([]);
+    async expectClean(tabs: OpenedPage[], messages: Stored[] = [], at = suite.collector): Promise<void> {
+      for (const tab of tabs) expect(await tab.errors()).toEqual([]);
       expect(at.store.rejected()).toEqual([]);
       expect(at.store.requests().filter((r) => r.status != 200)).toEqual([]);
       const ids = new Set(messages.map((m) => m.messageId));
@@ -139,7 +62,6 @@ export function useSuite() {
       expect([...countIds(messages).values()].every((n) => n == 1)).toBe(true);
     },
   };
-  return suite;
 }
 
 export const byAnon = (anonymousId: string) => (m: Stored) => m.anonymousId == anonymousId;
@@ -147,6 +69,22 @@ export const underPath = (prefix: string) => (m: Stored) =>
   typeof m.context?.page?.path == 'string' && m.context.page.path.startsWith(prefix);
 /** A short label for order checks: `track:added`, `page:/x`, `identify:u_1`. */
 export const label = (m: Stored) => `${m.type}:${m.event ?? m.name ?? m.userId}`;
+/** Batch requests made from a page whose path starts with `prefix` (a same-origin fetch or beacon carries the page's URL as Referer). */
+export const fromPage = (prefix: string) => (r: BatchRequest) =>
+  !!r.headers.referer && new URL(r.headers.referer).pathname.startsWith(prefix);
+/** The SDK's own console lines among those the page recorded, without the recorder's `warn: ` or `log: ` prefix. */
+export const ours = (lines: string[]) => lines.map((l) => l.replace(/^\w+: /, '')).filter((l) => l.startsWith('[cio-track]'));
+
+/** What the browser itself says about the visitor, read in the page: the SDK must report exactly this. */
+export type BrowserFacts = Awaited<ReturnType<typeof readBrowser>>;
+export function readBrowser(tab: Tab) {
+  return tab.evaluate(() => ({
+    userAgent: navigator.userAgent,
+    locale: navigator.language,
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    screen: { width: screen.width, height: screen.height },
+  }));
+}
 
 export interface ContextOptions {
   title?: string;
@@ -156,8 +94,8 @@ export interface ContextOptions {
   campaign?: Record<string, string>;
 }
 
-/** The exact `context` of a message made on the page at `pageUrl`. */
-export function expectedContext(pageUrl: string, o: ContextOptions = {}) {
+/** The exact `context` of a message made on the page at `pageUrl` in `browser`. */
+export function expectedContext(browser: BrowserFacts, pageUrl: string, o: ContextOptions = {}) {
   const url = new URL(pageUrl);
   return {
     library: { name: 'cio-track', version: VERSION },
@@ -168,10 +106,7 @@ export function expectedContext(pageUrl: string, o: ContextOptions = {}) {
       title: o.title ?? 'e2e page',
       referrer: o.referrer ?? '',
     },
-    userAgent: UA,
-    locale: LOCALE,
-    timezone: TIMEZONE,
-    screen: SCREEN,
+    ...browser,
     ...(o.campaign && { campaign: o.campaign }),
   };
 }

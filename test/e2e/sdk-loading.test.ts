@@ -3,102 +3,166 @@
  * by the classic Customer.io snippet, twice, without a site id), an endpoint
  * on another origin with single-page-app tracking and debug logging, and the
  * lifecycle events and flush(). Set-up and expectations: sdk-helpers.ts.
+ * What a test holds back (track.js, the rest of a page) is held by a small
+ * server of its own, and the page itself says when it got that far: no
+ * engine but Chromium lets a driver intercept requests.
  */
-import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderSnippet } from '../../collector/snippet.mjs';
-import { launchCollector, pageHtml, SITE, servePages, waitFor } from './harness';
+import { sdkLoaded, untilInPage, withRecorder } from './fixture';
+import { launchCollector, pageHtml, ROOT, SITE, waitFor } from './harness';
+import { ISO_RE } from '../patterns';
 import {
   byAnon,
+  DEADLINE,
   expectCallTimes,
   expectedContext,
   expectedMessage,
-  ISO_RE,
+  fromPage,
   label,
+  ours,
+  readBrowser,
   underPath,
-  useSuite,
+  useSdkSuite,
   type Stored,
 } from './sdk-helpers';
 
-const suite = useSuite();
+const suite = useSdkSuite();
 /** A stored message as the page saw it (the collector adds receivedAt). */
 const wire = ({ receivedAt: _receivedAt, ...message }: Stored) => message; // eslint-disable-line @typescript-eslint/no-unused-vars
+
+/** A server of the test's own on a free port (another origin than the collector's), closed by the returned function. */
+async function ownServer(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
+  const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+/** A promise and the function that settles it. */
+function signal() {
+  let fire!: () => void;
+  const fired = new Promise<void>((resolve) => (fire = resolve));
+  return { fire, fired };
+}
 
 describe('loading', () => {
   it('a call made on the stub while track.js is still downloading is sent once it loads', async () => {
     const t0 = Date.now();
-    const url = suite.serve('slow', pageHtml(), 'p');
-    const tab = await suite.newTab(await suite.newContext());
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let requested!: () => void;
-    const scriptRequested = new Promise<void>((resolve) => (requested = resolve));
-    await tab.page.route('**/track.js', async (route) => {
-      requested();
-      await gate;
-      await route.continue();
+    // track.js comes from a server that holds it until the page says it made its calls.
+    const requested = signal();
+    const release = signal();
+    const trackJs = readFileSync(join(ROOT, 'dist', 'track.js'));
+    const scripts = await ownServer(async (req, res) => {
+      if (req.url == '/track.js') {
+        requested.fire();
+        await release.fired;
+        res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(trackJs);
+      } else {
+        // Answered only once the script was asked for: the calls were made while it downloads.
+        await requested.fired;
+        release.fire();
+        res.writeHead(204, { 'Access-Control-Allow-Origin': '*' }).end();
+      }
     });
-    // DOMContentLoaded does not wait for the async script.
-    await tab.page.goto(url, { waitUntil: 'domcontentloaded' });
-    await scriptRequested;
-    const state = await tab.page.evaluate(() => {
-      const cio = (window as any)._cio;
-      const stub = !cio.version && Array.isArray(cio);
-      cio.track('early', { x: [1, 2] });
-      cio.identify('u-slow');
-      return { stub, queued: cio.length };
-    });
-    expect(state).toEqual({ stub: true, queued: 2 });
-    release();
+    try {
+      // DOMContentLoaded does not wait for the async script: the page's calls are made then.
+      const url = suite.serve(
+        'slow',
+        pageHtml({
+          src: scripts.url + '/track.js',
+          attrs: { 'data-endpoint': suite.collector.url },
+          before: `document.addEventListener('DOMContentLoaded', function () {
+            var cio = window._cio;
+            var stub = !cio.version && Array.isArray(cio);
+            cio.track('early', { x: [1, 2] });
+            cio.identify('u-slow');
+            window.__state = { stub: stub, queued: cio.length };
+            fetch(${JSON.stringify(scripts.url + '/release')}, { mode: 'no-cors' });
+          });`,
+        }),
+        'p',
+      );
+      const page = await suite.open();
+      const { tab } = page;
+      await tab.goto(url);
+      expect(await tab.evaluate(() => (window as any).__state)).toEqual({ stub: true, queued: 2 });
 
-    const got = await suite.wait(3, underPath('/t/slow/'));
-    const anon = got[0].anonymousId;
-    const ctx = expectedContext(url);
-    expect(got).toStrictEqual([
-      expectedMessage({ type: 'track', event: 'early', anonymousId: anon, properties: { x: [1, 2] } }, ctx),
-      expectedMessage({ type: 'identify', anonymousId: anon, userId: 'u-slow', traits: {} }, ctx),
-      expectedMessage({ type: 'page', name: '/t/slow/p', anonymousId: anon, userId: 'u-slow', properties: {} }, ctx),
-    ]);
-    expectCallTimes(got, t0);
-    suite.expectClean([tab], got);
+      const got = await suite.wait(3, underPath('/t/slow/'));
+      const anon = got[0].anonymousId;
+      const ctx = expectedContext(await readBrowser(tab), url);
+      expect(got).toStrictEqual([
+        expectedMessage({ type: 'track', event: 'early', anonymousId: anon, properties: { x: [1, 2] } }, ctx),
+        expectedMessage({ type: 'identify', anonymousId: anon, userId: 'u-slow', traits: {} }, ctx),
+        expectedMessage({ type: 'page', name: '/t/slow/p', anonymousId: anon, userId: 'u-slow', properties: {} }, ctx),
+      ]);
+      expectCallTimes(got, t0);
+      await suite.expectClean([page], got);
+    } finally {
+      release.fire();
+      scripts.close();
+    }
   });
 
   it('a page still being parsed: nothing is sent before DOMContentLoaded, the page event right after it', async () => {
     const { collector } = suite;
     // The page's HTML comes in two parts: the head with the snippet at once,
-    // the rest of the body only when the test releases it.
-    let release!: () => void;
-    const rest = new Promise<void>((resolve) => (release = resolve));
+    // the rest of the body only when the test releases it. Once track.js has
+    // run and 1.5 s more have passed by its own clock, the page reports how far
+    // it got (the driver is busy loading it, so the page has to say).
+    const rest = signal();
+    let reported: URLSearchParams | undefined;
     const snippet = renderSnippet({ siteId: SITE, src: collector.url + '/track.js', attrs: {} });
-    const server = createServer(async (_, res) => {
+    const report = `(function wait() {
+      if (!(window._cio && window._cio.version)) return setTimeout(wait, 20);
+      setTimeout(function () { fetch('/report?state=' + document.readyState); }, 1500);
+    })();`;
+    const html = withRecorder(
+      `<!doctype html><html><head><meta charset="utf-8"><title>parsing</title><script>${snippet}</script><script>${report}</script></head><body><p>${'First part. '.repeat(200)}</p>`,
+      collector.url,
+    ) as string;
+    const server = await ownServer(async (req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname == '/report') {
+        reported = url.searchParams;
+        res.writeHead(204).end();
+        return;
+      }
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.write(`<!doctype html><html><head><meta charset="utf-8"><title>parsing</title><script>${snippet}</script></head><body><p>${'First part. '.repeat(200)}</p>`);
-      await rest;
+      res.write(html);
+      await rest.fired;
       res.end('<p>The rest.</p></body></html>');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/parsing`;
-      const tab = await suite.newTab(await suite.newContext());
-      await tab.page.goto(url, { waitUntil: 'commit' });
-      await suite.sdkLoaded(tab.page);
-      // Past the 1 s batch timer of the page event, by the page's own clock.
-      const loadedAt = await tab.page.evaluate(() => performance.now());
-      await waitFor(async () => (await tab.page.evaluate(() => performance.now())) - loadedAt > 1500, '1.5 s in the page');
-      expect(await tab.page.evaluate(() => document.readyState)).toBe('loading');
-      expect(tab.batches).toEqual([]);
+      const url = `${server.url}/parsing`;
+      const page = await suite.open();
+      const { tab } = page;
+      const loading = tab.goto(url);
+      const state = await waitFor(() => reported, 'the page to report', DEADLINE);
+      expect(state.get('state')).toBe('loading');
+      expect(collector.store.requests()).toEqual([]);
 
-      release();
+      rest.fire();
+      await loading;
       const [event] = await suite.wait(1, (m) => m.type == 'page' && m.name == '/parsing');
-      const parsedAt = await tab.page.evaluate(() => {
+      const parsedAt = await tab.evaluate(() => {
         const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
         return performance.timeOrigin + nav.domContentLoadedEventStart;
       });
       expect(Date.parse(event.receivedAt)).toBeGreaterThanOrEqual(Math.floor(parsedAt));
-      suite.expectClean([tab], [event]);
+      for (const request of collector.store.requests()) expect(request.at).toBeGreaterThanOrEqual(Math.floor(parsedAt));
+      await suite.expectClean([page], [event]);
     } finally {
-      release();
+      rest.fire();
       server.close();
     }
   });
@@ -118,18 +182,19 @@ describe('loading', () => {
       }),
       'home?utm_campaign=launch',
     );
-    const tab = await suite.newTab(await suite.newContext());
-    await tab.page.goto(url);
-    expect(await tab.page.evaluate(() => (window as any).__stubbed)).toBe(true);
-    await suite.sdkLoaded(tab.page);
-    await tab.page.evaluate(() => {
+    const page = await suite.open();
+    const { tab } = page;
+    await tab.goto(url);
+    expect(await tab.evaluate(() => (window as any).__stubbed)).toBe(true);
+    await sdkLoaded(tab);
+    await tab.evaluate(() => {
       (window as any)._cio.track('classic_after', { ok: true });
       (window as any)._cio.push(['track', 'classic_pushed']);
     });
 
     const got = await suite.wait(6, underPath('/t/classic/'));
     const anon = got[0].anonymousId;
-    const ctx = expectedContext(url, { title: 'Classic', campaign: { name: 'launch' } });
+    const ctx = expectedContext(await readBrowser(tab), url, { title: 'Classic', campaign: { name: 'launch' } });
     const user = { anonymousId: anon, userId: 'c-1' };
     expect(got).toStrictEqual([
       expectedMessage({ type: 'identify', ...user, traits: { email: 'c@example.com', created_at: 1690000000 } }, ctx),
@@ -141,15 +206,16 @@ describe('loading', () => {
       expectedMessage({ type: 'track', event: 'classic_pushed', ...user, properties: {} }, ctx),
     ]);
     expectCallTimes(got, t0);
-    suite.expectClean([tab], got);
+    await suite.expectClean([page], got);
   });
 
   it('track.js loaded twice (a second <script> and a later injected one) changes nothing', async () => {
     const url = suite.serve('twice', pageHtml({ body: '<h1>twice</h1><script src="/track.js"></script>' }), 'p');
-    const tab = await suite.newTab(await suite.newContext());
-    await tab.page.goto(url);
-    await suite.sdkLoaded(tab.page);
-    const sameObject = await tab.page.evaluate(
+    const page = await suite.open();
+    const { tab } = page;
+    await tab.goto(url);
+    await sdkLoaded(tab);
+    const sameObject = await tab.evaluate(
       () =>
         new Promise<boolean>((resolve, reject) => {
           const first = (window as any)._cio;
@@ -162,7 +228,7 @@ describe('loading', () => {
     );
     expect(sameObject).toBe(true);
     // After both extra copies ran: a further page event from them would have left before these.
-    await tab.page.evaluate(() => {
+    await tab.evaluate(() => {
       (window as any)._cio.track('after_twice', { n: 1 });
       (window as any)._cio.push(['track', 'pushed_twice']);
     });
@@ -171,21 +237,24 @@ describe('loading', () => {
     expect(all.map(label)).toEqual(['page:/t/twice/p', 'track:after_twice', 'track:pushed_twice']);
     expect(all.filter((m) => m.type == 'page')).toHaveLength(1);
     // No message was sent twice: every request body held distinct, new messages.
-    await waitFor(() => tab.batches.length >= 1, 'batch requests seen by the page');
-    const sentIds = tab.batches.flatMap((b) => JSON.parse(b.body).batch.map((m: Stored) => m.messageId));
+    const requests = await waitFor(() => {
+      const made = suite.collector.store.requests().filter(fromPage('/t/twice/'));
+      return made.length >= 1 ? made : undefined;
+    }, 'batch requests from the page');
+    const sentIds = requests.flatMap((r) => r.ids ?? []);
     expect(new Set(sentIds).size).toBe(sentIds.length);
-    expect(tab.warnings).toEqual([]);
-    suite.expectClean([tab], all);
+    expect(await page.warnings()).toEqual([]);
+    await suite.expectClean([page], all);
   });
 
   it('missing data-site-id: exactly one console warning, nothing sent, nothing throws', async () => {
     const url = suite.serve('nosite', pageHtml({ siteId: null, before: `_cio.track('queued_no_site');` }), 'p');
-    const context = await suite.newContext();
-    const tab = await suite.newTab(context);
+    const page = await suite.open();
+    const { tab } = page;
     const requestsBefore = suite.collector.store.requests().length;
-    await tab.page.goto(url);
-    await suite.sdkLoaded(tab.page);
-    const outcome = await tab.page.evaluate(async () => {
+    await tab.goto(url);
+    await sdkLoaded(tab);
+    const outcome = await tab.evaluate(async () => {
       const cio = (window as any)._cio;
       try {
         cio.track('no_site', { a: 1 });
@@ -203,16 +272,16 @@ describe('loading', () => {
     // A page of a configured site, loaded after all those calls, in the same browser:
     // once its page event has arrived, anything the first page sent would have too.
     const markerUrl = suite.serve('nosite-marker', pageHtml(), 'p');
-    const marker = await suite.newTab(context);
-    await marker.page.goto(markerUrl);
+    const marker = await suite.open(page.session);
+    await marker.tab.goto(markerUrl);
     const [markerEvent] = await suite.wait(1, underPath('/t/nosite-marker/'));
 
     expect(suite.events(underPath('/t/nosite/'))).toEqual([]);
-    expect(tab.batches).toEqual([]);
-    const since = suite.collector.store.requests().slice(requestsBefore) as { writeKey?: string; status: number }[];
+    expect(suite.collector.store.requests().filter(fromPage('/t/nosite/'))).toEqual([]);
+    const since = suite.collector.store.requests().slice(requestsBefore);
     expect(since.every((r) => r.writeKey == SITE && r.status == 200)).toBe(true);
-    expect(tab.warnings).toEqual([expect.stringMatching(/^\[cio-track\] .*data-site-id/)]);
-    suite.expectClean([tab, marker], [markerEvent]);
+    expect(await page.warnings()).toEqual([expect.stringMatching(/^warn: \[cio-track\] .*data-site-id/)]);
+    await suite.expectClean([page, marker], [markerEvent]);
   });
 });
 
@@ -223,17 +292,17 @@ describe('configuration', () => {
     const site = await launchCollector();
     try {
       const endpoint = suite.collector.url;
-      servePages(site, () =>
-        pageHtml({ attrs: { 'data-endpoint': endpoint, 'data-auto-track-spa': 'true', 'data-debug': 'true' } }),
-      );
+      const html = pageHtml({ attrs: { 'data-endpoint': endpoint, 'data-auto-track-spa': 'true', 'data-debug': 'true' } });
+      site.setPages((url) => (url.pathname.startsWith('/t/') ? withRecorder(html, endpoint) : undefined));
       const url = `${site.url}/t/spa/start?from=ad`;
-      const tab = await suite.newTab(await suite.newContext());
-      await tab.page.goto(url);
-      await suite.sdkLoaded(tab.page);
+      const page = await suite.open();
+      const { tab } = page;
+      await tab.goto(url);
+      await sdkLoaded(tab);
       const [start] = await suite.wait(1, (m) => underPath('/t/spa/')(m) && m.context.page.url.startsWith(site.url));
       const anon = start.anonymousId;
 
-      const go = (fn: () => void) => tab.page.evaluate(fn);
+      const go = (fn: () => void) => tab.evaluate(fn);
       await go(() => history.pushState({}, '', '/t/spa/next')); // new path
       await go(() => history.pushState({}, '', '/t/spa/next?tab=2&tab=3')); // query change
       await go(() => {
@@ -242,18 +311,19 @@ describe('configuration', () => {
       await go(() => history.pushState({}, '', '/t/spa/next?tab=2&tab=3#other')); // hash only
       await go(() => history.replaceState({}, '', '/t/spa/replaced')); // replaceState: new path
       // popstate back to /t/spa/next?tab=2&tab=3#section: a path and query change.
-      await tab.page.evaluate(
+      await tab.evaluate(
         () =>
           new Promise<void>((resolve) => {
             addEventListener('popstate', () => resolve(), { once: true });
             history.back();
           }),
       );
-      await tab.page.evaluate(() => (window as any)._cio.track('spa_done'));
+      await tab.evaluate(() => (window as any)._cio.track('spa_done'));
 
       const got = await suite.wait(6, byAnon(anon));
       const tabs = { tab: ['2', '3'] };
-      const at = (path: string) => expectedContext(site.url + path);
+      const browser = await readBrowser(tab);
+      const at = (path: string) => expectedContext(browser, site.url + path);
       expect(got).toStrictEqual([
         expectedMessage({ type: 'page', name: '/t/spa/start', anonymousId: anon, properties: { from: 'ad' } }, at('/t/spa/start?from=ad')),
         expectedMessage({ type: 'page', name: '/t/spa/next', anonymousId: anon, properties: {} }, at('/t/spa/next')),
@@ -267,31 +337,28 @@ describe('configuration', () => {
       // Nothing went to the page's own origin; every request was a simple, credential-less POST.
       expect(site.store.requests()).toEqual([]);
       expect(site.store.events()).toEqual([]);
-      await waitFor(
-        () => tab.batches.flatMap((b) => JSON.parse(b.body).batch).length >= 6,
-        'the page to have seen its 6 messages posted',
-      );
-      for (const b of tab.batches) {
+      const batches = await waitFor(() => {
+        const made = suite.collector.store.requests();
+        return made.flatMap((b) => b.ids ?? []).length >= 6 ? made : undefined;
+      }, 'the collector to have seen the 6 messages posted');
+      for (const b of batches) {
         expect(b.url).toBe(endpoint + '/v1/batch');
         expect(b.method).toBe('POST');
         expect(b.headers['content-type']).toBe('text/plain;charset=UTF-8');
         expect(b.headers.cookie).toBeUndefined();
-        const body = JSON.parse(b.body);
-        expect(Object.keys(body)).toEqual(['writeKey', 'sentAt', 'batch']);
-        expect(body).toMatchObject({ writeKey: SITE, sentAt: expect.stringMatching(ISO_RE) });
+        expect(b.fields).toEqual(['writeKey', 'sentAt', 'batch']);
+        expect(b).toMatchObject({ writeKey: SITE, sentAt: expect.stringMatching(ISO_RE) });
       }
-      expect(tab.batches.flatMap((b) => JSON.parse(b.body).batch.map((m: Stored) => m.messageId))).toEqual(
-        got.map((m) => m.messageId),
-      );
+      expect(batches.flatMap((b) => b.ids)).toEqual(got.map((m) => m.messageId));
 
       // data-debug: each call and each request is logged.
-      const logs = tab.logs.filter((l) => l.startsWith('[cio-track]'));
+      const logs = ours(await page.logs());
       expect(logs.some((l) => l.startsWith('[cio-track] track') && l.includes('spa_done'))).toBe(true);
       expect(logs.some((l) => l.startsWith('[cio-track] page') && l.includes('/t/spa/replaced'))).toBe(true);
       // One line per request: URL, messages carried, answer.
       expect(logs.some((l) => new RegExp(`^\\[cio-track\\] POST ${endpoint}/v1/batch \\d+ 200$`).test(l))).toBe(true);
-      expect(tab.warnings).toEqual([]);
-      suite.expectClean([tab], got);
+      expect(await page.warnings()).toEqual([]);
+      await suite.expectClean([page], got);
     } finally {
       await site.close();
     }
@@ -311,16 +378,17 @@ describe('lifecycle', () => {
       }),
       'p?x=1',
     );
-    const tab = await suite.newTab(await suite.newContext());
-    await tab.page.goto(url);
-    await tab.page.waitForFunction(() => (window as any).__ready === 1, undefined, { timeout: 30_000 });
-    expect(await tab.page.evaluate(() => (window as any).__readyLoaded)).toBe(true);
+    const page = await suite.open();
+    const { tab } = page;
+    await tab.goto(url);
+    await untilInPage(tab, "on('ready')", () => (window as any).__ready === 1);
+    expect(await tab.evaluate(() => (window as any).__readyLoaded)).toBe(true);
 
     const [pageEvent] = await suite.wait(1, underPath('/t/lifecycle/'));
-    await tab.page.waitForFunction(() => (window as any).__sent.length >= 1, undefined, { timeout: 30_000 });
-    expect(await tab.page.evaluate(() => (window as any).__sent)).toEqual([[wire(pageEvent)]]);
+    await untilInPage(tab, "on('sent')", () => (window as any).__sent.length >= 1);
+    expect(await tab.evaluate(() => (window as any).__sent)).toEqual([[wire(pageEvent)]]);
 
-    const flushed = await tab.page.evaluate(() => {
+    const flushed = await tab.evaluate(() => {
       const cio = (window as any)._cio;
       cio.track('f1', { a: 1 });
       cio.track('f2');
@@ -330,10 +398,10 @@ describe('lifecycle', () => {
     // Delivered by the time flush() resolved: no waiting here.
     const tracks = suite.events((m) => underPath('/t/lifecycle/')(m) && m.type == 'track');
     expect(tracks.map(label)).toEqual(['track:f1', 'track:f2']);
-    expect(await tab.page.evaluate(() => (window as any).__sent)).toEqual([[wire(pageEvent)], tracks.map(wire)]);
+    expect(await tab.evaluate(() => (window as any).__sent)).toEqual([[wire(pageEvent)], tracks.map(wire)]);
 
     // A late 'ready' subscriber is told at once; nothing waiting: flush() is true; off() stops 'sent'.
-    const late = await tab.page.evaluate(async () => {
+    const late = await tab.evaluate(async () => {
       const cio = (window as any)._cio;
       let ready = 0;
       cio.on('ready', () => ready++);
@@ -347,8 +415,8 @@ describe('lifecycle', () => {
     const all = suite.events(underPath('/t/lifecycle/'));
     expect(all.map(label)).toEqual(['page:/t/lifecycle/p', 'track:f1', 'track:f2', 'track:f3']);
     // data-debug is off: the SDK logs nothing.
-    expect(tab.logs.filter((l) => l.includes('[cio-track]'))).toEqual([]);
-    expect(tab.warnings).toEqual([]);
-    suite.expectClean([tab], all);
+    expect((await page.logs()).filter((l) => l.includes('[cio-track]'))).toEqual([]);
+    expect(await page.warnings()).toEqual([]);
+    await suite.expectClean([page], all);
   });
 });

@@ -1,11 +1,13 @@
 /**
  * Core SDK behaviour end to end (1/2): the real snippet loading the real
- * dist/track.js in headless Chromium, against the real collector, with exact
+ * dist/track.js in every engine, against the real collector, with exact
  * assertions on what arrives. Stub replay, the automatic page event and its
  * context, array reshaping, identify and identity storage.
  * The other half (loading variants, configuration, lifecycle) is sdk-loading.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import type { Tab } from './engines';
+import { sdkLoaded } from './fixture';
 import { pageHtml, type PageOptions } from './harness';
 import {
   byAnon,
@@ -13,13 +15,17 @@ import {
   expectedContext,
   expectedMessage,
   label,
+  ours,
+  readBrowser,
   underPath,
-  useSuite,
+  useSdkSuite,
 } from './sdk-helpers';
 
-const suite = useSuite();
+const suite = useSdkSuite();
 /** `attrs` with a null value leaves the attribute out (collector/snippet.mjs). */
 const attrs = (a: Record<string, string | null>) => a as PageOptions['attrs'];
+/** The value of the stored cookie `name`, if there is one. */
+const cookie = async (tab: Tab, name: string) => (await tab.cookies()).find((c) => c.name == name)?.value;
 
 describe('snippet install and stub replay', () => {
   it('replays stub calls (track, identify, page, push) in order, then sends the auto page event', async () => {
@@ -38,14 +44,15 @@ describe('snippet install and stub replay', () => {
       }),
       'home',
     );
-    const tab = await suite.newTab(await suite.newContext());
-    await tab.page.goto(url);
+    const page = await suite.open();
+    const { tab } = page;
+    await tab.goto(url);
     // The calls really went to the stub: track.js had not run yet.
-    expect(await tab.page.evaluate(() => [(window as any).__stubbed, (window as any).__queued])).toEqual([true, 4]);
+    expect(await tab.evaluate(() => [(window as any).__stubbed, (window as any).__queued])).toEqual([true, 4]);
 
     const got = await suite.wait(5, underPath('/t/replay/'));
     const anon = got[0].anonymousId;
-    const ctx = expectedContext(url, { title: 'Replay' });
+    const ctx = expectedContext(await readBrowser(tab), url, { title: 'Replay' });
     expect(got).toStrictEqual([
       // Snippet default data-use-array-params="true": arrays kept.
       expectedMessage({ type: 'track', event: 'first', anonymousId: anon, properties: { n: 1, list: ['a', 'b'] } }, ctx),
@@ -56,9 +63,8 @@ describe('snippet install and stub replay', () => {
     ]);
     // Order of the calls: timestamps and messageId times, in the order they arrived.
     expectCallTimes(got, t0);
-    const cookies = await tab.page.context().cookies();
-    expect(cookies.find((c) => c.name == '_cioanonid')?.value).toBe(anon);
-    suite.expectClean([tab], got);
+    expect(await cookie(tab, '_cioanonid')).toBe(anon);
+    await suite.expectClean([page], got);
   });
 });
 
@@ -111,24 +117,27 @@ describe('automatic page event', () => {
     it(`data-use-array-params=${c.arrayParams === null ? 'absent' : JSON.stringify(c.arrayParams)}: name, query properties and context`, async () => {
       const t0 = Date.now();
       const title = 'Shop – Item';
-      const url = suite.serve(
-        c.key,
-        pageHtml({
-          title,
-          attrs: attrs({ 'data-use-array-params': c.arrayParams }),
-          head: c.canonical ? `<link rel="canonical" href="${c.canonical.href}">` : '',
-        }),
-        'shop/item' + c.search,
-      );
+      const shop = pageHtml({
+        title,
+        attrs: attrs({ 'data-use-array-params': c.arrayParams }),
+        head: c.canonical ? `<link rel="canonical" href="${c.canonical.href}">` : '',
+      });
+      // The referring page has no snippet: its visit is not one the test counts.
+      const from = '<!doctype html><html><head><meta charset="utf-8"><title>from</title></head><body>from</body></html>';
+      const url = suite.serve(c.key, (u) => (u.pathname.endsWith('/from') ? from : shop), 'shop/item' + c.search);
       const referrer = `${suite.collector.url}/t/${c.key}/from?ref=1`;
-      const tab = await suite.newTab(await suite.newContext());
-      await tab.page.goto(url, { referer: referrer });
+      const page = await suite.open();
+      const { tab } = page;
+      await tab.goto(referrer);
+      const browser = await readBrowser(tab);
+      // Followed from the referring page, as a visitor would (no engine but Chromium lets a driver set Referer).
+      await tab.evaluate((to) => void setTimeout(() => location.assign(to)), url);
 
       const [got] = await suite.wait(1, underPath(`/t/${c.key}/`));
       expect(got).toStrictEqual(
         expectedMessage(
           { type: 'page', name: `/t/${c.key}/shop/item`, anonymousId: expect.stringMatching(/./), properties: c.properties },
-          expectedContext(url, {
+          expectedContext(browser, url, {
             title,
             referrer,
             canonical: c.canonical?.expected(suite.collector.url),
@@ -138,22 +147,23 @@ describe('automatic page event', () => {
       );
       expectCallTimes([got], t0);
       expect(suite.events(underPath(`/t/${c.key}/`))).toHaveLength(1);
-      suite.expectClean([tab], [got]);
+      await suite.expectClean([page], [got]);
     });
   }
 
   it('data-auto-track-page="false": no page event, later calls still sent', async () => {
     const url = suite.serve('noauto', pageHtml({ attrs: { 'data-auto-track-page': 'false' } }), 'x?a=1');
-    const tab = await suite.newTab(await suite.newContext());
-    await tab.page.goto(url);
-    await suite.sdkLoaded(tab.page);
-    await tab.page.evaluate(() => (window as any)._cio.track('later'));
+    const page = await suite.open();
+    const { tab } = page;
+    await tab.goto(url);
+    await sdkLoaded(tab);
+    await tab.evaluate(() => (window as any)._cio.track('later'));
     const [later] = await suite.wait(1, (m) => underPath('/t/noauto/')(m) && m.event == 'later');
     // Anything the load had sent would have gone out before this.
     const all = suite.events(byAnon(later.anonymousId));
     expect(all.map(label)).toEqual(['track:later']);
     expect(suite.events(underPath('/t/noauto/')).filter((m) => m.type == 'page')).toEqual([]);
-    suite.expectClean([tab], all);
+    await suite.expectClean([page], all);
   });
 });
 
@@ -181,10 +191,11 @@ describe('track: arrays, options and forms', () => {
     it(`site ${c.arrayParams ? 'keeps' : 'reshapes'} nested arrays; {useArrayParams: ${c.override}} overrides; names trimmed; push after load`, async () => {
       const t0 = Date.now();
       const url = suite.serve(c.key, pageHtml({ attrs: attrs({ 'data-use-array-params': c.arrayParams }) }));
-      const tab = await suite.newTab(await suite.newContext());
-      await tab.page.goto(url);
-      await suite.sdkLoaded(tab.page);
-      await tab.page.evaluate(
+      const page = await suite.open();
+      const { tab } = page;
+      await tab.goto(url);
+      await sdkLoaded(tab);
+      await tab.evaluate(
         ([data, override]) => {
           const cio = (window as any)._cio;
           cio.track('plain', data);
@@ -198,7 +209,7 @@ describe('track: arrays, options and forms', () => {
       );
       const tracks = await suite.wait(5, (m) => underPath(`/t/${c.key}/`)(m) && m.type == 'track');
       const anon = tracks[0].anonymousId;
-      const ctx = expectedContext(url);
+      const ctx = expectedContext(await readBrowser(tab), url);
       const arr = c.arrayParams ? [1, 2] : { 0: 1, 1: 2 };
       expect(tracks).toStrictEqual([
         expectedMessage({ type: 'track', event: 'plain', anonymousId: anon, properties: c.plain }, ctx),
@@ -208,17 +219,17 @@ describe('track: arrays, options and forms', () => {
         expectedMessage({ type: 'track', event: 'pushed-override', anonymousId: anon, properties: c.overridden }, ctx),
       ]);
       expectCallTimes(tracks, t0);
-      expect(tab.warnings.filter((w) => w.startsWith('[cio-track]'))).toHaveLength(1);
+      expect(ours(await page.warnings())).toHaveLength(1);
       const all = suite.events(byAnon(anon));
       expect(all.map(label)).toEqual(['page:/t/' + c.key + '/index', ...tracks.map(label)]);
-      suite.expectClean([tab], all);
+      await suite.expectClean([page], all);
     });
   }
 });
 
 describe('identify and identity', () => {
-  const cookieChecks = async (tab: { page: import('playwright-core').Page }, anon: string, user: string | undefined) => {
-    const cookies = await tab.page.context().cookies();
+  const cookieChecks = async (tab: Tab, anon: string, user: string | undefined) => {
+    const cookies = await tab.cookies();
     const year = Date.now() / 1000 + 365 * 24 * 3600;
     const expectCookie = (name: string, value: string) => {
       const cookie = cookies.find((c) => c.name == name);
@@ -228,17 +239,18 @@ describe('identify and identity', () => {
     expectCookie('_cioanonid', anon);
     if (user) expectCookie('_cioid', user);
     else expect(cookies.find((c) => c.name == '_cioid')).toBeUndefined();
-    const stored = await tab.page.evaluate(() => [localStorage.getItem('_cioanonid'), localStorage.getItem('_cioid')]);
+    const stored = await tab.evaluate(() => [localStorage.getItem('_cioanonid'), localStorage.getItem('_cioid')]);
     expect(stored).toEqual([anon, user ?? null]);
   };
 
   it('identify (classic {id, email, created_at} and (id, traits) forms): later events carry userId, same anonymousId; cookies and localStorage', async () => {
     const t0 = Date.now();
     const url = suite.serve('identify', pageHtml());
-    const tab = await suite.newTab(await suite.newContext());
-    await tab.page.goto(url);
-    await suite.sdkLoaded(tab.page);
-    await tab.page.evaluate(() => {
+    const page = await suite.open();
+    const { tab } = page;
+    await tab.goto(url);
+    await sdkLoaded(tab);
+    await tab.evaluate(() => {
       const cio = (window as any)._cio;
       cio.track('before_identify', { step: 1 });
       cio.identify({ id: 'u-classic', email: 'ana@example.com', created_at: 1700000000, plan: 'pro', tags: ['a', 'b'] });
@@ -246,7 +258,7 @@ describe('identify and identity', () => {
     });
     const first = await suite.wait(4, underPath('/t/identify/'));
     const anon = first[0].anonymousId;
-    const ctx = expectedContext(url);
+    const ctx = expectedContext(await readBrowser(tab), url);
     expect(first).toStrictEqual([
       expectedMessage({ type: 'page', name: '/t/identify/index', anonymousId: anon, properties: {} }, ctx),
       expectedMessage({ type: 'track', event: 'before_identify', anonymousId: anon, properties: { step: 1 } }, ctx),
@@ -264,7 +276,7 @@ describe('identify and identity', () => {
     await cookieChecks(tab, anon, 'u-classic');
 
     // The (id, traits) form, and sidentify, switch the user; the anonymous ID stays.
-    await tab.page.evaluate(() => {
+    await tab.evaluate(() => {
       const cio = (window as any)._cio;
       cio.identify('u-second', { plan: 'team' });
       cio.track('as_second');
@@ -280,18 +292,18 @@ describe('identify and identity', () => {
     ]);
     expectCallTimes(all, t0);
     await cookieChecks(tab, anon, '42');
-    suite.expectClean([tab], all);
+    await suite.expectClean([page], all);
   });
 
   it('anonymousId is stable across a reload and two pages of one context; reset() clears _cioid and starts a new one', async () => {
     const url = suite.serve('stable', pageHtml(), 'one');
-    const context = await suite.newContext();
-    const tab = await suite.newTab(context);
-    await tab.page.goto(url);
+    const page = await suite.open();
+    const { tab } = page;
+    await tab.goto(url);
     const [first] = await suite.wait(1, underPath('/t/stable/one'));
     const anon = first.anonymousId;
 
-    await tab.page.reload();
+    await tab.reload();
     const reloaded = await suite.wait(2, underPath('/t/stable/one'));
     expect(reloaded.map((m) => [m.type, m.name, m.anonymousId])).toEqual([
       ['page', '/t/stable/one', anon],
@@ -299,62 +311,64 @@ describe('identify and identity', () => {
     ]);
     expect(reloaded[1].messageId).not.toBe(reloaded[0].messageId);
 
-    const other = await suite.newTab(context);
-    await other.page.goto(`${suite.collector.url}/t/stable/two`);
+    const other = await suite.open(page.session);
+    await other.tab.goto(`${suite.collector.url}/t/stable/two`);
     const [second] = await suite.wait(1, underPath('/t/stable/two'));
     expect(second).toMatchObject({ type: 'page', name: '/t/stable/two', anonymousId: anon });
     expect(second.userId).toBeUndefined();
 
-    await tab.page.evaluate(() => (window as any)._cio.identify('u-stable'));
-    await tab.page.evaluate(() => (window as any)._cio.track('identified'));
+    await tab.evaluate(() => (window as any)._cio.identify('u-stable'));
+    await tab.evaluate(() => (window as any)._cio.track('identified'));
     const [identified] = await suite.wait(1, (m) => m.event == 'identified' && underPath('/t/stable/')(m));
     expect(identified).toMatchObject({ anonymousId: anon, userId: 'u-stable' });
-    expect((await context.cookies()).find((c) => c.name == '_cioid')?.value).toBe('u-stable');
+    expect(await cookie(tab, '_cioid')).toBe('u-stable');
 
-    await tab.page.evaluate(() => {
+    await tab.evaluate(() => {
       (window as any)._cio.reset();
       (window as any)._cio.track('after_reset', { r: 1 });
     });
     const [after] = await suite.wait(1, (m) => m.event == 'after_reset' && underPath('/t/stable/')(m));
     expect(after.anonymousId).not.toBe(anon);
     expect(after).toStrictEqual(
-      expectedMessage({ type: 'track', event: 'after_reset', anonymousId: after.anonymousId, properties: { r: 1 } }, expectedContext(url)),
+      expectedMessage(
+        { type: 'track', event: 'after_reset', anonymousId: after.anonymousId, properties: { r: 1 } },
+        expectedContext(await readBrowser(tab), url),
+      ),
     );
-    const cookies = await context.cookies();
+    const cookies = await tab.cookies();
     expect(cookies.find((c) => c.name == '_cioid')).toBeUndefined();
     expect(cookies.find((c) => c.name == '_cioanonid')?.value).toBe(after.anonymousId);
-    expect(await tab.page.evaluate(() => [localStorage.getItem('_cioanonid'), localStorage.getItem('_cioid')])).toEqual([
+    expect(await tab.evaluate(() => [localStorage.getItem('_cioanonid'), localStorage.getItem('_cioid')])).toEqual([
       after.anonymousId,
       null,
     ]);
-    suite.expectClean([tab, other], suite.events(underPath('/t/stable/')));
+    await suite.expectClean([page, other], suite.events(underPath('/t/stable/')));
   });
 
   it('identify and reset in one tab are followed by another open tab of the same site', async () => {
     const url = suite.serve('tabs', pageHtml(), 'a');
-    const context = await suite.newContext();
-    const a = await suite.newTab(context);
-    const b = await suite.newTab(context);
-    await a.page.goto(url);
-    await b.page.goto(`${suite.collector.url}/t/tabs/b`);
+    const a = await suite.open();
+    const b = await suite.open(a.session);
+    await a.tab.goto(url);
+    await b.tab.goto(`${suite.collector.url}/t/tabs/b`);
     const loads = await suite.wait(2, underPath('/t/tabs/'));
     const anon = loads[0].anonymousId;
     expect(loads.map((m) => m.anonymousId)).toEqual([anon, anon]);
 
     // identify in A: B's next event carries the user (shared cookies).
-    await a.page.evaluate(() => (window as any)._cio.identify('u-tabs'));
-    await b.page.evaluate(() => (window as any)._cio.track('b_after_identify'));
+    await a.tab.evaluate(() => (window as any)._cio.identify('u-tabs'));
+    await b.tab.evaluate(() => (window as any)._cio.track('b_after_identify'));
     const [bIdentified] = await suite.wait(1, (m) => m.event == 'b_after_identify' && underPath('/t/tabs/')(m));
     expect(bIdentified).toMatchObject({ anonymousId: anon, userId: 'u-tabs' });
 
     // reset in A (the user logs out): B's next event must not carry the forgotten user.
-    await a.page.evaluate(() => (window as any)._cio.reset());
-    const newAnon = (await context.cookies()).find((c) => c.name == '_cioanonid')!.value;
+    await a.tab.evaluate(() => (window as any)._cio.reset());
+    const newAnon = (await cookie(a.tab, '_cioanonid'))!;
     expect(newAnon).not.toBe(anon);
-    await b.page.evaluate(() => (window as any)._cio.track('b_after_reset'));
+    await b.tab.evaluate(() => (window as any)._cio.track('b_after_reset'));
     const [bReset] = await suite.wait(1, (m) => m.event == 'b_after_reset' && underPath('/t/tabs/')(m));
     expect(bReset.anonymousId).toBe(newAnon);
     expect(bReset.userId).toBeUndefined();
-    suite.expectClean([a, b], suite.events(underPath('/t/tabs/')));
+    await suite.expectClean([a, b], suite.events(underPath('/t/tabs/')));
   });
 });
