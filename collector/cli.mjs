@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCollector } from './server.mjs';
-import { REPO_ROOT } from './snippet.mjs';
+import { REPO_ROOT } from './root.mjs';
 
 const port = process.env.PORT === undefined || process.env.PORT === '' ? 8080 : Number(process.env.PORT);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

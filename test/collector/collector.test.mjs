@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SITE_ID, MAX_BODY_BYTES, MAX_MESSAGE_BYTES, startCollector } from '../../collector/server.mjs';
-import { REPO_ROOT, renderSnippet } from '../../collector/snippet.mjs';
+import { REPO_ROOT } from '../../collector/root.mjs';
+import { renderSnippet } from '../../collector/snippet.mjs';
 
 const SNIPPET_SOURCE = join(REPO_ROOT, 'snippet', 'snippet.js');
 const SNIPPET_MIN = join(REPO_ROOT, 'snippet', 'snippet.min.js');
