@@ -20,8 +20,6 @@ import { renderSnippet } from './snippet.mjs';
 import { createStore } from './store.mjs';
 import { MAX_BODY_BYTES } from './validate.mjs';
 
-export { MAX_BODY_BYTES, MAX_MESSAGE_BYTES } from './validate.mjs';
-
 /** The site id of the demo pages' snippet. */
 export const DEMO_SITE_ID = 'demo-site';
 

@@ -136,5 +136,5 @@ var CioEventsView = (function () {
     return source;
   }
 
-  return { el: el, row: row, showEntries: showEntries };
+  return { showEntries: showEntries };
 })();
