@@ -51,7 +51,7 @@ export function parseBatchBody(text) {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `body is not valid JSON: ${error.message}` };
+    return { ok: false, error: `body is not valid JSON: ${error.message}. Send one JSON object {writeKey, sentAt, batch} (README, "What is sent")` };
   }
   if (!isPlainObject(body)) {
     return { ok: false, error: `body must be a JSON object {writeKey, sentAt, batch}; got ${describe(body)}` };

@@ -2,6 +2,7 @@
 // `npm start` (collector/cli.mjs): what it prints, its batch log, Ctrl-C,
 // and what it says when the port is taken.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../collector/root.mjs';
@@ -50,5 +51,17 @@ describe('the CLI', () => {
     expect(await cli.exited).toBe(1);
     expect(cli.stderr).toContain(`Port ${collector.port} is already in use`);
     expect(cli.stderr).toContain(`PORT=${collector.port + 1} npm start`);
+    expect(cli.stderr).toContain(`by a cio-track collector: \`npm start\` is running already`);
+    expect(cli.stderr).toContain(`live view: http://localhost:${collector.port}/live`);
+  });
+
+  it('tells another server on the port from a collector', async () => {
+    const other = createServer((req, res) => res.end('not a collector'));
+    await new Promise((done) => other.listen(0, '127.0.0.1', done));
+    onCleanup(() => new Promise((done) => other.close(done)));
+    const { port } = other.address();
+    const cli = await runCli({ PORT: String(port) });
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr).toBe(`Port ${port} is already in use (another server is running there).\nStop it, or start on another port:  PORT=${port + 1} npm start\n`);
   });
 });

@@ -68,6 +68,13 @@ describe('validation', () => {
     expect(third).toBe('message must be an object; got null');
   });
 
+  it('says what to send when the body is not JSON', async () => {
+    const collector = await start();
+    const response = await post(collector, 'writeKey=site-1');
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toMatch(/^body is not valid JSON: .*\. Send one JSON object \{writeKey, sentAt, batch\} \(README, "What is sent"\)$/);
+  });
+
   it('accepts a userId of null on anonymous messages', async () => {
     const collector = await start();
     const response = await postBatch(collector, [message(1, { userId: null })]);
