@@ -24,7 +24,7 @@ var CioEventsView = (function () {
 
   /**
    * `context.consent.categoryPreferences`, the categories a visitor consented
-   * to (an object of booleans), as one chip per category: "✓ analytics",
+   * to (README, "Consent"), as one chip per category: "✓ analytics",
    * "✗ advertising". A value that is not a boolean shows as itself, so that a
    * wrong shape is seen at once.
    */

@@ -34,6 +34,8 @@ describe('demo pages', () => {
     const home = await (await fetch(`${collector.url}/`)).text();
     expect(home).toContain('{ useArrayParams: false }');
     expect(home).toContain('_cio.identify({ id: form.get(\'id\'), email: form.get(\'email\') })');
+    expect(home).toContain("() => _cio.consent('granted', { analytics: true, advertising: false })");
+    expect(home).toContain("() => _cio.consent('denied')");
     expect(home).toContain('href="/products?category=shoes&amp;color=red&amp;color=blue&amp;utm_source=demo&amp;utm_campaign=launch"');
     expect(await (await fetch(`${collector.url}/no-auto`)).text()).toContain('() => _cio.page()');
   });
