@@ -13,7 +13,7 @@ import { validateMessage } from './validate.mjs';
  * - `rejected`: `message` as received, and the `reason` it is invalid;
  * - `request`: a request that stored nothing (`request`, and its error as `reason`).
  * @typedef {{ seq: number, kind: 'accepted' | 'duplicate' | 'rejected' | 'request', receivedAt: string,
- *   message?: any, reason?: string, request?: object }} Entry
+ *   message?: unknown, reason?: string, request?: object }} Entry (a rejected message may be anything)
  */
 
 const DUPLICATE_REASON = 'messageId already received: not stored again';
