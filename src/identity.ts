@@ -18,6 +18,9 @@ export interface Identity {
   heard(key: string | null, value: string | null): void;
 }
 
+/** What a withdrawal of consent deletes. */
+export const IDENTITY_NAMES = [ANONYMOUS, USER];
+
 /**
  * Who the visitor is, kept in every store that works (cookies first, then
  * localStorage) and in memory, which is what calls read: a cookie read costs
@@ -40,7 +43,7 @@ export function createIdentity(stores: KeyValue[]): Identity {
     stores.forEach((store, i) => (stored = held[i] == value || store.set(key, value) || stored));
   };
   const refresh = () => {
-    for (const key of [ANONYMOUS, USER]) {
+    for (const key of IDENTITY_NAMES) {
       // Each store read once: the first that holds the ID wins, the others
       // get a copy (cookies cleared, or Safari expiring script-set cookies).
       // With no store working, memory keeps what it had.
@@ -66,7 +69,8 @@ export function createIdentity(stores: KeyValue[]): Identity {
       // the stores here would find a cookie that has not caught up yet (Firefox
       // brings cookies to other tabs later than their storage events) and copy
       // the old ID back over the new one: a reset undone.
-      // The anonymous ID is never removed: a tab that removes it is not ours.
+      // A removed anonymous ID (consent withdrawn there: its own event follows)
+      // leaves this one as it is, as every message needs one.
       if (key == USER || (key == ANONYMOUS && value)) ids[key] = value || undefined;
       else if (!key) refresh();
     },
