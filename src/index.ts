@@ -1,8 +1,8 @@
-import { createApi, type Parts } from './api';
+import { createApi } from './api';
 import { createConsent, CONSENT_KEY } from './consent';
 import { createDelivery, type Delivery } from './delivery';
 import { createEvents } from './events';
-import { createIdentity, IDENTITY_KEYS, IDENTITY_NAMES } from './identity';
+import { createIdentity, IDENTITY_KEYS, IDENTITY_NAMES, type Identity } from './identity';
 import { debugLogger, warn } from './log';
 import { createMessages } from './message';
 import { createQueue, type Queue } from './queue';
@@ -54,8 +54,8 @@ export function init(config: Config, win: Window = window): Cio {
 
   let queue: Queue | undefined;
   let delivery: Delivery | undefined;
-  let granted: Parts | undefined;
-  let anonymous: Parts | undefined;
+  let granted: Identity | undefined;
+  let anonymous: Identity | undefined;
 
   if (!site) warn('no data-site-id, nothing is sent');
   /**
@@ -79,12 +79,13 @@ export function init(config: Config, win: Window = window): Cio {
           })
         : { add() {}, flush: () => NativePromise.resolve(true) }));
 
-  /** Granted: the stored identity (a new one after a withdrawal). */
-  const grant = (): Parts =>
-    (granted = granted || { identity: createIdentity([gated(cookies, allowed), gated(local, allowed)]), delivery: deliver() });
+  /** Granted: the stored identity (a new one after a withdrawal), and delivery. */
+  const grant = () => {
+    deliver();
+    return (granted = granted || createIdentity([gated(cookies, allowed), gated(local, allowed)]));
+  };
   // Anonymous mode: one ID for this page, in memory only; what waits is beaconed at the latest on leaving.
-  const parts = () =>
-    consent.state() == 'granted' ? grant() : (anonymous = anonymous || { identity: createIdentity([]), delivery: deliver() });
+  const identity = () => (consent.state() == 'granted' ? grant() : (anonymous = anonymous || createIdentity([])));
 
   /** Denied: the IDs and every tab's queue go, and nothing is written back. */
   const wipe = () => {
@@ -109,7 +110,7 @@ export function init(config: Config, win: Window = window): Cio {
   win.addEventListener('storage', (event) => {
     // A decision, identify or reset in another tab, heard through the localStorage mirror.
     if (!event.key || event.key == CONSENT_KEY) consent.reread();
-    if (granted && (!event.key || IDENTITY_KEYS.test(event.key))) granted.identity.refresh();
+    if (granted && (!event.key || IDENTITY_KEYS.test(event.key))) granted.refresh();
   });
   // A decision on a sibling subdomain reaches only the shared cookie: look when the visitor comes back.
   doc.addEventListener('visibilitychange', () => doc.visibilityState == 'visible' && consent.reread());
@@ -122,9 +123,10 @@ export function init(config: Config, win: Window = window): Cio {
     keepArrays: config.keepArrays,
     messages: createMessages(win),
     consent,
-    parts,
+    identity,
+    delivery: deliver,
     // Nothing is sent on request unless granted (anonymous mode sends at its own pace).
-    flush: () => (consent.state() == 'granted' ? grant().delivery.flush() : NativePromise.resolve(false)),
+    flush: () => (consent.state() == 'granted' ? deliver().flush() : NativePromise.resolve(false)),
     events,
     debug,
     pathname: () => win.location.pathname,
