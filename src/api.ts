@@ -18,18 +18,14 @@ const guard =
     }
   };
 
-export interface Parts {
-  identity: Identity;
-  delivery: Delivery;
-}
-
 export interface ApiParts {
   /** `data-use-array-params`: the default for calls that don't say. */
   keepArrays: boolean;
   messages: ReturnType<typeof createMessages>;
   consent: Consent;
-  /** Who the visitor is and where messages go, under the consent given now. */
-  parts: () => Parts;
+  /** Who the visitor is, under the consent given now. */
+  identity: () => Identity;
+  delivery: () => Delivery;
   flush: () => Promise<boolean>;
   events: Events;
   debug: (...args: unknown[]) => void;
@@ -45,14 +41,14 @@ const isCategories = (value: unknown): value is Categories =>
  * A call's message is built at once (its ID, time, context and data are the
  * call's); who the visitor is is added when consent lets it go.
  */
-export function createApi({ keepArrays, messages, consent, parts, flush, events, debug, pathname }: ApiParts): Cio {
+export function createApi({ keepArrays, messages, consent, identity: who, delivery, flush, events, debug, pathname }: ApiParts): Cio {
   /** Finishes a message and hands it on; returns whether it went (it may be too large). */
   const send = (type: MessageType, draft: Draft, userId?: string) => {
-    const { identity, delivery } = parts();
+    const identity = who();
     const message = draft(identity.anonymousId(), userId || identity.userId(), consent.categories());
     // Not sent: the result is falsy.
     if (!message) return events.drop(0, type + ': over 32 KB, dropped', 1);
-    delivery.add(message);
+    delivery().add(message);
     return true;
   };
 
@@ -85,7 +81,7 @@ export function createApi({ keepArrays, messages, consent, parts, flush, events,
     const given = typeof id == 'string' ? id.trim() : '';
     const draft = build('identify', {}, 'traits', traits, true);
     consent.run(() => {
-      const { identity } = parts();
+      const identity = who();
       // No id given: traits for the person already identified, if any.
       const userId = given || identity.userId();
       if (!userId) return warn('identify: id missing');
@@ -115,7 +111,7 @@ export function createApi({ keepArrays, messages, consent, parts, flush, events,
     }),
     identify,
     sidentify: identify,
-    reset: guard(() => consent.run(() => parts().identity.reset(), true)),
+    reset: guard(() => consent.run(() => who().reset(), true)),
     consent: guard((state?: unknown, categories?: unknown) => {
       if (state === 'granted' || state === 'denied') {
         const valid = isCategories(categories);

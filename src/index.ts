@@ -1,4 +1,4 @@
-import { createApi, type Parts } from './api';
+import { createApi } from './api';
 import { createConsent, CONSENT_KEY } from './consent';
 import { createDelivery, type Delivery } from './delivery';
 import { createEvents } from './events';
@@ -6,7 +6,7 @@ import { createIdentity, IDENTITY_NAMES, type Identity } from './identity';
 import { debugLogger, warn } from './log';
 import { createMessages } from './message';
 import { createQueue, type Queue } from './queue';
-import { cookieKeyValue, gated, localStore, storageKeyValue, type LocalStore } from './storage';
+import { cookieKeyValue, gated, localStore } from './storage';
 import { createTransport } from './transport';
 import type { Cio, Config, ConsentState } from './types';
 import { NativePromise } from './util';
@@ -51,36 +51,45 @@ export function init(config: Config, win: Window = window): Cio {
   const local = localStore(win);
   // Until the visitor agrees, the SDK writes nothing but the decision itself.
   const allowed = () => consent.state() == 'granted';
-  const transport = createTransport(win);
 
-  let identity: Identity | undefined;
   let queue: Queue | undefined;
   let delivery: Delivery | undefined;
-  let anonymous: Parts | undefined;
+  let granted: Identity | undefined;
+  let anonymous: Identity | undefined;
 
-  // Without a site id, calls are checked and built (so warnings still show) but go nowhere.
-  const queueIn = (store: LocalStore) => (site ? createQueue(win, store, site) : undefined);
-  const deliver = (queue: Queue | undefined): Delivery =>
-    queue
-      ? createDelivery({ win, queue, transport, url: config.endpoint + '/v1/batch', writeKey: site, events, debug })
-      : { add() {}, flush: () => NativePromise.resolve(true) };
   if (!site) warn('no data-site-id, nothing is sent');
+  /**
+   * The queue and its delivery, made once consent lets calls go: stored
+   * while granted, in memory only while denied (the gate refuses writes).
+   * Without a site id, calls are checked and built (so warnings still show)
+   * but go nowhere.
+   */
+  const deliver = (): Delivery =>
+    (delivery =
+      delivery ||
+      (site
+        ? createDelivery({
+            win,
+            queue: (queue = createQueue(win, gated(local, allowed), site)),
+            transport: createTransport(win),
+            url: config.endpoint + '/v1/batch',
+            writeKey: site,
+            events,
+            debug,
+          })
+        : { add() {}, flush: () => NativePromise.resolve(true) }));
 
-  /** Granted: the stored identity (a new one after a withdrawal) and the stored queue. */
-  const granted = (): Parts => {
-    identity = identity || createIdentity([gated(cookies, allowed), gated(local, allowed)]);
-    delivery = delivery || deliver((queue = queueIn(gated(local, allowed))));
-    return { identity, delivery };
+  /** Granted: the stored identity (a new one after a withdrawal), and delivery. */
+  const grant = () => {
+    deliver();
+    return (granted = granted || createIdentity([gated(cookies, allowed), gated(local, allowed)]));
   };
-  // Anonymous mode: one ID for this page and the messages, in memory only (beaconed at the latest on leaving).
-  const parts = () =>
-    consent.state() == 'granted'
-      ? granted()
-      : (anonymous = anonymous || { identity: createIdentity([]), delivery: deliver(queueIn(storageKeyValue(undefined))) });
+  // Anonymous mode: one ID for this page, in memory only; what waits is beaconed at the latest on leaving.
+  const identity = () => (consent.state() == 'granted' ? grant() : (anonymous = anonymous || createIdentity([])));
 
   /** Denied: the IDs and every tab's queue go, and nothing is written back. */
   const wipe = () => {
-    identity = undefined;
+    granted = undefined;
     for (const store of [cookies, local]) for (const key of IDENTITY_NAMES) if (store.get(key)) store.set(key, '');
     for (const key of local.keys()) if (key.indexOf('_cioq_') == 0) local.set(key, '');
     if (queue) queue.clear();
@@ -92,16 +101,16 @@ export function init(config: Config, win: Window = window): Cio {
     anonymous: !!config.anonymousWhenDenied,
     debug,
     events,
-    changed: ({ state }) => (state == 'granted' ? granted() : wipe()),
+    changed: ({ state }) => (state == 'granted' ? grant() : wipe()),
   });
   const state = consent.state();
-  if (state == 'granted') granted();
+  if (state == 'granted') grant();
   if (state == 'denied') wipe();
 
   win.addEventListener('storage', (event) => {
     // A decision, identify or reset in another tab, heard through the localStorage mirror.
     if (!event.key || event.key == CONSENT_KEY) consent.reread();
-    if (identity) identity.heard(event.key, event.newValue);
+    if (granted) granted.heard(event.key, event.newValue);
   });
   // A decision on a sibling subdomain reaches only the shared cookie: look when the visitor comes back.
   doc.addEventListener('visibilitychange', () => doc.visibilityState == 'visible' && consent.reread());
@@ -114,11 +123,10 @@ export function init(config: Config, win: Window = window): Cio {
     keepArrays: config.keepArrays,
     messages: createMessages(win),
     consent,
-    parts,
-    flush: () =>
-      consent.state() == 'pending' || (consent.state() == 'denied' && !config.anonymousWhenDenied)
-        ? NativePromise.resolve(false)
-        : parts().delivery.flush(),
+    identity,
+    delivery: deliver,
+    // Nothing is sent on request unless granted (anonymous mode sends at its own pace).
+    flush: () => (consent.state() == 'granted' ? deliver().flush() : NativePromise.resolve(false)),
     events,
     debug,
     pathname: () => win.location.pathname,

@@ -24,18 +24,17 @@ function setup(keepArrays = false) {
   const debug = vi.fn();
   const deps = {
     keepArrays,
-    identity,
     messages: createMessages(win),
     consent: createConsent({ stores: [], start: 'granted', anonymous: false, debug, events, changed() {} }),
-    parts: () => ({ identity, delivery }),
+    identity: () => identity,
+    delivery: () => delivery,
     flush: delivery.flush,
-    delivery,
     events,
     debug,
     pathname: () => win.location.pathname,
   };
   const api = createApi(deps);
-  return { api, deps: { ...deps, on, off, dropped }, identity, delivered };
+  return { api, deps: { ...deps, delivery, on, off, dropped }, identity, delivered };
 }
 
 let warnings: ReturnType<typeof spyWarnings>;
