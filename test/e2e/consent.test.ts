@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Tab } from './engines';
-import { useEngineSuite } from './fixture';
+import { sdkLoaded, useEngineSuite } from './fixture';
 import { byEvent, pageHtml, waitFor, waitForEvents, type PageOptions, type WireMessage } from './harness';
 
 const suite = useEngineSuite(() => '<!doctype html><html><head><title>no such test page</title></head></html>');
@@ -24,12 +24,9 @@ const serve = (path: string, opts: PageOptions = {}) => {
 async function open(url: string, session?: Awaited<ReturnType<typeof suite.openPage>>['session']) {
   const opened = await suite.openPage(session);
   await opened.tab.goto(url);
-  await loaded(opened.tab);
+  await sdkLoaded(opened.tab);
   return opened;
 }
-
-const loaded = (tab: Tab) =>
-  waitFor(() => tab.evaluate(() => !!((window as unknown as Page)._cio && (window as unknown as Page)._cio.version)), 'track.js to load');
 
 /** Everything a page could have stored: cookies, both storages, IndexedDB databases. */
 const storedIn = (tab: Tab) =>
@@ -148,7 +145,7 @@ describe('denied', () => {
     });
     // The same tab goes on to the next page: GPC is the browser's, so no other tab of the site would still be granted.
     await tab.goto(gpc);
-    await loaded(tab);
+    await sdkLoaded(tab);
     expect(await consentOf(tab)).toBe('denied');
     await track(tab, 'gpc-track');
     await pageWait(tab, BOUNDED);
@@ -169,7 +166,7 @@ describe('denied', () => {
     expect(await storedIn(tab)).toEqual(NOTHING);
 
     await tab.reload();
-    await loaded(tab);
+    await sdkLoaded(tab);
     await waitForEvents(suite.collector, 2, (m) => m.type == 'page');
     const again = await waitForEvents(suite.collector, 2, byEvent('anon-event'));
     expect(again[1].anonymousId).not.toBe(event.anonymousId);
