@@ -116,9 +116,9 @@ export function createApi({ keepArrays, messages, consent, identity: who, delive
       if (state === 'granted' || state === 'denied') {
         const valid = isCategories(categories);
         // A consent manager passing `{ analytics: 1 }` still grants: without categories.
-        if (!valid && categories !== undefined) warn('consent: categories must be an object of booleans', categories);
+        if (!valid && categories !== undefined) warn('consent: categories must be booleans', categories);
         consent.decide(state, valid ? { ...categories } : undefined);
-      } else if (state !== undefined) warn('consent: state must be "granted" or "denied"', state);
+      } else if (state !== undefined) warn('consent: state must be granted or denied', state);
       return consent.state();
     }),
     on: guard(events.on),

@@ -79,10 +79,10 @@ export function createConsent({ stores, start, anonymous, debug, changed, events
       else if (state == 'pending') {
         if (held.push(finish) > MAX_HELD) {
           held.shift();
-          if (!warned) warn('consent pending: more than ' + MAX_HELD + ' calls held, dropping the oldest');
+          if (!warned) warn('consent pending: too many calls held, oldest dropped');
           warned = true;
         }
-      } else debug('consent denied: not sent');
+      } else debug('consent denied: dropped');
     },
     /** The visitor's decision, remembered for the site's next pages and its other tabs. */
     decide(state: 'granted' | 'denied', categories?: Categories) {

@@ -140,7 +140,7 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
         settle(false);
       } else {
         queue.remove(batch);
-        events.drop(status, `HTTP ${status}: dropped ${batch.length} messages`, batch.length);
+        events.drop(status, `HTTP ${status}, dropped: ${batch.length}`, batch.length);
       }
       pump();
     });

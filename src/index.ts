@@ -31,7 +31,7 @@ function startState(config: Config, nav: Navigator): ConsentState {
   let start = config.consent || 'granted';
   if (!/^(granted|pending|denied)$/.test(start)) {
     // Never silently granted: the site meant something else.
-    warn('unknown data-consent, taken as "pending":', start);
+    warn('data-consent unknown, so pending:', start);
     start = 'pending';
   }
   return config.respectGpc && (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl === true ? 'denied' : start;
@@ -112,8 +112,8 @@ export function init(config: Config, win: Window = window): Cio {
     if (!event.key || event.key == CONSENT_KEY) consent.reread();
     if (granted) granted.heard(event.key, event.newValue);
   });
-  // A decision on a sibling subdomain reaches only the shared cookie: look when the visitor comes back.
-  doc.addEventListener('visibilitychange', () => doc.visibilityState == 'visible' && consent.reread());
+  // A decision on a sibling subdomain reaches only the shared cookie: look whenever the page is shown or hidden.
+  doc.addEventListener('visibilitychange', consent.reread);
   win.addEventListener('pageshow', consent.reread);
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).

@@ -11,8 +11,6 @@ export type MessageType = 'track' | 'page' | 'identify';
 /** A larger message is dropped with a warning (README, "Delivery"). */
 export const MAX_MESSAGE = 32 * 1024;
 
-/** Where the browser has it (Chromium, Firefox); not yet in TypeScript's lib. */
-declare const Temporal: { Now: { timeZoneId(): string } };
 
 /**
  * The rest of a message, fixed when the call was made: given who the
@@ -38,11 +36,9 @@ export function createMessages(win: Window) {
     const { location: loc, document: doc, screen } = win;
     const key = loc.href + '\n' + doc.title;
     if (key != contextKey) {
-      // Temporal answers at once; Intl's first use costs ~20 ms in Chromium.
-      // Where neither works the field is left out.
+      // Read once: Intl's first use costs ~20 ms in Chromium. Where it fails the field is left out.
       if (!contextKey)
-        timezone =
-          safely(() => Temporal.Now.timeZoneId()) || safely(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+        timezone = safely(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
       contextKey = key;
       contextText = encode({
         library: { name: 'cio-track', version: __VERSION__ },

@@ -106,25 +106,16 @@ describe('createMessages', () => {
     expect(m.context.campaign).toBeUndefined();
   });
 
-  it('takes the time zone from Temporal where the browser has it, once per page', () => {
-    const timeZoneId = vi.fn(() => 'Pacific/Chatham');
-    vi.stubGlobal('Temporal', { Now: { timeZoneId } });
+  it('takes the time zone from Intl, once per page', () => {
+    const DateTimeFormat = vi.fn(() => ({ resolvedOptions: () => ({ timeZone: 'Pacific/Chatham' }) }));
+    vi.stubGlobal('Intl', { DateTimeFormat });
     const { build } = setup();
     expect(JSON.parse(build('track', { event: 'a' }, 'properties', {})).context.timezone).toBe('Pacific/Chatham');
     build('track', { event: 'b' }, 'properties', {});
-    expect(timeZoneId).toHaveBeenCalledTimes(1);
+    expect(DateTimeFormat).toHaveBeenCalledTimes(1);
   });
 
-  it('falls back to Intl where Temporal is missing or not the real one', () => {
-    // A page element with id="Temporal" shows up as window.Temporal in browsers without it.
-    vi.stubGlobal('Temporal', {});
-    const { build } = setup();
-    const m = JSON.parse(build('track', { event: 'a' }, 'properties', {}));
-    expect(m.context.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
-  });
-
-  it('leaves the time zone out when neither Temporal nor Intl answers', () => {
-    vi.stubGlobal('Temporal', undefined);
+  it('leaves the time zone out when Intl does not answer', () => {
     vi.stubGlobal('Intl', { DateTimeFormat: () => { throw new Error('broken'); } });
     const { build } = setup();
     const m = JSON.parse(build('track', { event: 'a' }, 'properties', {}));
