@@ -1,5 +1,5 @@
 /**
- * Reliable delivery, end to end (SPEC §7), part 2: the page going away
+ * Reliable delivery, end to end (README, "Delivery"), part 2: the page going away
  * (close, navigation, reload), the persisted queue, several tabs, and blocked
  * or full storage. Part 1 (batching, retries, offline, limits) is
  * delivery.test.ts; the helpers are in delivery-helpers.ts.

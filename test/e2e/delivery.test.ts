@@ -1,5 +1,5 @@
 /**
- * Reliable delivery, end to end (SPEC §7), part 1: batching, retries, faults,
+ * Reliable delivery, end to end (README, "Delivery"), part 1: batching, retries, faults,
  * offline and body limits. Real headless Chromium, the real dist/track.js
  * through the real snippet, the real collector with injected faults.
  * Part 2 (page close, navigation, reload, several tabs, blocked storage) is

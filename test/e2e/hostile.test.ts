@@ -1,5 +1,5 @@
 /**
- * Hardening (SPEC §8): hostile arguments to every public method, and hostile
+ * Hardening (README, "Bad input and host pages"): hostile arguments to every public method, and hostile
  * host pages. Real headless Chromium, the real dist/track.js loaded by the
  * real snippet, the real collector. One browser and collector for the file,
  * a fresh browser context per test.
@@ -38,7 +38,7 @@ async function arrived(name: string): Promise<WireMessage> {
   return m;
 }
 
-/** Every request the collector answered was accepted whole: valid JSON, every message valid (SPEC §5). */
+/** Every request the collector answered was accepted whole: valid JSON, every message valid (README, "What is sent"). */
 function expectCleanWire() {
   const bad = suite.collector.store.requests().filter((r) => r.status !== 200 || r.rejected > 0);
   expect(bad, 'requests not accepted whole').toEqual([]);
@@ -349,7 +349,7 @@ ${SPECIAL}
   });
 });
 
-describe('event data made JSON-safe (SPEC §8), checked field by field', () => {
+describe('event data made JSON-safe (README, "Bad input and host pages"), checked field by field', () => {
   it('BigInt, Date, NaN/Infinity, circular, Error, throwing getter, dropped values', async () => {
     const { page, errors } = await open('/t/json-safe');
     await ready(page);
