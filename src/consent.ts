@@ -56,8 +56,9 @@ export function createConsent({ stores, start, anonymous, debug, changed, events
   let text = same(current);
 
   const take = (decision: Decision) => {
-    if (same(decision) == text) return;
-    text = same(decision);
+    const next = same(decision);
+    if (next == text) return;
+    text = next;
     current = { state: decision.state, categories: decision.categories };
     changed(current);
     if (current.state == 'granted') for (const finish of held.splice(0)) finish();

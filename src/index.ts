@@ -5,7 +5,7 @@ import { createEvents } from './events';
 import { createIdentity, IDENTITY_NAMES, type Identity } from './identity';
 import { debugLogger, warn } from './log';
 import { createMessages } from './message';
-import { createQueue, type Queue } from './queue';
+import { createQueue, QUEUE_PREFIX, type Queue } from './queue';
 import { cookieKeyValue, gated, localStore } from './storage';
 import { createTransport } from './transport';
 import type { Cio, Config, ConsentState } from './types';
@@ -91,7 +91,7 @@ export function init(config: Config, win: Window = window): Cio {
   const wipe = () => {
     granted = undefined;
     for (const store of [cookies, local]) for (const key of IDENTITY_NAMES) if (store.get(key)) store.set(key, '');
-    for (const key of local.keys()) if (key.indexOf('_cioq_') == 0) local.set(key, '');
+    for (const key of local.keys()) if (key.indexOf(QUEUE_PREFIX) == 0) local.set(key, '');
     if (queue) queue.clear();
   };
 

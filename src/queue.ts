@@ -6,6 +6,8 @@ import type { LocalStore } from './storage';
 
 /** A tab whose queue has not been written for this long is taken to be gone (crashed, or killed asleep). */
 const LEASE = 5 * 60e3;
+/** Every queue key of every site and tab starts so (README, "Several tabs"). */
+export const QUEUE_PREFIX = '_cioq_';
 /** Bytes (as characters) the queue may hold: a couple of thousand typical events, well inside a 5 MB quota. */
 export const QUEUE_CAP = 2e6;
 
@@ -45,7 +47,7 @@ export interface Queue {
  * messages.
  */
 export function createQueue(win: Window, store: LocalStore, site: string): Queue {
-  const prefix = '_cioq_' + site + '_';
+  const prefix = QUEUE_PREFIX + site + '_';
   const own = prefix + ulid();
   let items: string[] = [];
   let size = 0;
