@@ -37,6 +37,8 @@ export function init(config: Config, win: Window = window): Cio {
   win.addEventListener('storage', (event) => {
     if (!event.key || IDENTITY_KEYS.test(event.key)) identity.refresh();
   });
+  // Back from the back/forward cache: the storage events of the time away were never heard.
+  win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && identity.refresh());
 
   // Without a site id, calls are checked and built (so warnings still show) but go nowhere.
   let delivery: Delivery = { add() {}, flush: () => NativePromise.resolve(true) };
