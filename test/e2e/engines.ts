@@ -21,6 +21,8 @@ export interface Tab {
   /** Runs `fn(arg)` in the page (serialised, so it closes over nothing) and returns its awaited, JSON-able result. */
   evaluate<T, A = undefined>(fn: (arg: A) => T | Promise<T>, arg?: A): Promise<T>;
   reload(): Promise<void>;
+  /** The browser's back button: resolves once the previous page is shown again (restored from the back/forward cache, or loaded). */
+  back(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,12 +49,24 @@ export function engineName(): EngineName {
   return name;
 }
 
-export function launchEngine(name: EngineName = engineName()): Promise<Engine> {
-  return { chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit }[name]();
+export interface EngineOptions {
+  /**
+   * Playwright launches Chromium with --disable-back-forward-cache; this
+   * leaves it out. Firefox and WebKit keep pages in the cache as they ship.
+   */
+  bfcache?: boolean;
 }
 
-async function launchChromium(): Promise<Engine> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+export function launchEngine(name: EngineName = engineName(), options: EngineOptions = {}): Promise<Engine> {
+  return { chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit }[name](options);
+}
+
+async function launchChromium({ bfcache }: EngineOptions): Promise<Engine> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    ignoreDefaultArgs: bfcache ? ['--disable-back-forward-cache'] : undefined,
+  });
   return {
     name: 'chromium',
     version: `Chromium ${browser.version()}`,
@@ -65,6 +79,8 @@ async function launchChromium(): Promise<Engine> {
             goto: async (url) => void (await page.goto(url)),
             evaluate: (fn, arg) => page.evaluate(fn, arg as never),
             reload: async () => void (await page.reload()),
+            // A page restored from the cache fires no load: wait for the navigation to commit only.
+            back: async () => void (await page.goBack({ waitUntil: 'commit' })),
             close: () => page.close(),
           };
         },
@@ -90,6 +106,7 @@ async function launchFirefox(): Promise<Engine> {
             goto: async (url) => void (await page.goto(url)),
             evaluate: (fn, arg) => page.evaluate(fn, arg as never) as never,
             reload: async () => void (await page.reload()),
+            back: async () => void (await page.goBack()),
             close: () => page.close(),
           };
         },
@@ -181,6 +198,10 @@ async function launchWebKit(): Promise<Engine> {
             reload: async () => {
               await focus();
               await driver.navigate().refresh();
+            },
+            back: async () => {
+              await focus();
+              await driver.navigate().back();
             },
             close: async () => {
               await focus();

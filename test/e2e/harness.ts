@@ -32,6 +32,8 @@ export interface BatchRequest {
   duplicates: number;
   rejected: number;
   bytes: number;
+  /** The fault injected into this request (`Collector.fault`), if any. */
+  fault?: object;
 }
 
 export interface Collector {

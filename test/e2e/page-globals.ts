@@ -1,0 +1,15 @@
+/**
+ * What the scenario pages hold on `window`, for the functions the tests run
+ * in them (as `(window as W)`): the SDK's `_cio`, and what the fixtures of
+ * test/fixtures/pages define (each file says what it does).
+ */
+import type { CioGlobal } from '../../src/types';
+
+export type W = Window & {
+  _cio: CioGlobal;
+  /** zone-probe.js */
+  zoneProbe: { stable: boolean; sawPending: boolean };
+  angularZone: { run<T>(fn: () => T): T };
+  /** json-wrap.js */
+  stringifyCalls: number;
+};
