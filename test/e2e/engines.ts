@@ -141,6 +141,36 @@ async function untilListening(url: string, driver: ChildProcess): Promise<void> 
 }
 
 /**
+ * Runs in the page (WebKit): the JSON text of a result, written by own keys
+ * and index loops. WebDriver's own JSON clone of a result calls the page's
+ * toJSON methods (Prototype.js puts one on Array.prototype) and walks
+ * inherited enumerable properties (MooTools-style additions), so a page that
+ * has them would garble what a test reads.
+ */
+function pageJson(value: unknown): string {
+  const quote = (s: string) =>
+    '"' + s.replace(/[\u0000-\u001f"\\\u2028\u2029]/g, (c) => '\\u' + (c.charCodeAt(0) + 0x10000).toString(16).slice(1)) + '"';
+  const write = (v: unknown): string => {
+    if (typeof v == 'string') return quote(v);
+    if (typeof v == 'number') return isFinite(v) ? String(v) : 'null';
+    if (typeof v == 'boolean') return String(v);
+    if (!v || typeof v != 'object') return 'null';
+    const parts: string[] = [];
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) parts.push(write(v[i]));
+      return '[' + parts.join(',') + ']';
+    }
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const item = (v as Record<string, unknown>)[keys[i]];
+      if (item !== undefined && typeof item != 'function') parts.push(quote(keys[i]) + ':' + write(item));
+    }
+    return '{' + parts.join(',') + '}';
+  };
+  return write(value);
+}
+
+/**
  * MiniBrowser has no contexts: each session is a WebDriver session of its
  * own (a fresh ephemeral browser, about 1.5 s to start), its tabs WebDriver
  * windows. Needs DISPLAY, which the global setup provides.
@@ -185,15 +215,17 @@ async function launchWebKit(): Promise<Engine> {
             },
             evaluate: async (fn, arg) => {
               await focus();
+              // An async function, for the engine's own Promise: the page's may be replaced, or broken.
               const result = (await driver.executeAsyncScript(
                 `const done = arguments[arguments.length - 1];
-                Promise.resolve().then(() => (${fn.toString()})(arguments[0]))
-                  .then((value) => done({ value }), (e) => done({ error: String(e && e.stack || e) }));`,
+                const json = ${pageJson.toString()};
+                (async () => (${fn.toString()})(arguments[0]))()
+                  .then((value) => done({ json: value === undefined ? undefined : json(value) }), (e) => done({ error: String(e && e.stack || e) }));`,
                 arg ?? null,
-              )) as { value?: unknown; error?: string };
+              )) as { json?: string; error?: string };
               if (result.error !== undefined) throw new Error(result.error);
               // WebDriver turns undefined into null; the other two drivers keep it, so map it back.
-              return (result.value ?? undefined) as never;
+              return (result.json == null ? undefined : JSON.parse(result.json)) as never;
             },
             reload: async () => {
               await focus();

@@ -12,4 +12,27 @@ export type W = Window & {
   angularZone: { run<T>(fn: () => T): T };
   /** json-wrap.js */
   stringifyCalls: number;
+  /** hostile-corpus.js */
+  hostile: {
+    runCorpus(method: string, skip: string[]): Promise<CorpusResult>;
+    queueAll(): void;
+    hugeId(): string[];
+    nearLimit(): void;
+    deep(): void;
+    proto(): void;
+    unpolluted(): boolean;
+    jsonSafe(): void;
+  };
 };
+
+/** What hostile-corpus.js's runCorpus reports. */
+export interface CorpusResult {
+  calls: number;
+  threw: string[];
+  notThenable: number;
+  settled: string;
+  polluted: boolean;
+  protoSame: boolean;
+  arraySame: boolean;
+  methodsIntact: boolean;
+}
