@@ -141,7 +141,7 @@ async function untilListening(url: string, driver: ChildProcess): Promise<void> 
 }
 
 /**
- * Runs in the page (WebKit): the JSON text of a result, written by own keys
+ * Runs in the page (WebKit): the JSON text of what a script gives back, written by own keys
  * and index loops. WebDriver's own JSON clone of a result calls the page's
  * toJSON methods (Prototype.js puts one on Array.prototype) and walks
  * inherited enumerable properties (MooTools-style additions), so a page that
@@ -220,12 +220,13 @@ async function launchWebKit(): Promise<Engine> {
                 `const done = arguments[arguments.length - 1];
                 const json = ${pageJson.toString()};
                 (async () => (${fn.toString()})(arguments[0]))()
-                  .then((value) => done({ json: value === undefined ? undefined : json(value) }), (e) => done({ error: String(e && e.stack || e) }));`,
+                  .then((value) => done(json({ value })), (e) => done(json({ error: String(e && e.stack || e) })));`,
                 arg ?? null,
-              )) as { json?: string; error?: string };
-              if (result.error !== undefined) throw new Error(result.error);
-              // WebDriver turns undefined into null; the other two drivers keep it, so map it back.
-              return (result.json == null ? undefined : JSON.parse(result.json)) as never;
+              )) as string;
+              // A string crosses WebDriver untouched; an undefined value is left out of it, as the other two drivers give it.
+              const { value, error } = JSON.parse(result) as { value?: unknown; error?: string };
+              if (error !== undefined) throw new Error(error);
+              return value as never;
             },
             reload: async () => {
               await focus();

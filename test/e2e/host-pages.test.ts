@@ -75,13 +75,17 @@ describe('host pages served unchanged: every event delivered, exact, no page err
       [fixture('remove-globals.js', { 'data-remove': 'Promise' }) + npm('promise-polyfill/dist/polyfill.js'), () => Promise === (async () => {})().constructor, false],
       [npm('zone.js/bundles/zone.umd.js'), () => typeof (window as unknown as { Zone?: object }).Zone, 'function'],
     ];
+    // One tab through every probe page (WebKitWebDriver runs one session at a time).
+    const { tab } = await suite.openPage();
     for (const [i, [before, probe, expected]] of probes.entries()) {
-      const { tab } = await open(`/t/probe-${i}`, { before, after: '' });
+      suite.pages.set(`/t/probe-${i}`, hostPage({ before, after: '' }));
+      await tab.goto(`${suite.collector.url}/t/probe-${i}`);
       await ready(tab);
       expect(await tab.evaluate(probe)).toEqual(expected);
     }
     suite.collector.store.clear();
-    const { tab } = await open('/t/json-wrapped', { before: fixture('json-wrap.js') });
+    suite.pages.set('/t/json-wrapped', hostPage({ before: fixture('json-wrap.js') }));
+    await tab.goto(`${suite.collector.url}/t/json-wrapped`);
     await expectHostApp(suite.collector, '/t/json-wrapped');
     expect(await tab.evaluate(() => (window as unknown as W).stringifyCalls)).toBe(0);
   });

@@ -218,6 +218,8 @@ describe('hostile host page', () => {
       // The host app (host-app.js): calls before and after load, a flush, an identify, each checked exactly.
       const { errors } = await open(path, hostPage({ before: fixture('hostile-host.js', { 'data-case': which }) }));
       await expectHostApp(suite.collector, path);
+      // Sent once the page put back what the WebKit driver needs to read it (hostile-host.js).
+      await arrived('host-done');
       expectCleanWire();
       expect(await errors()).toEqual([]);
     });

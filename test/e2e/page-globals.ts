@@ -12,6 +12,10 @@ export type W = Window & {
   angularZone: { run<T>(fn: () => T): T };
   /** json-wrap.js */
   stringifyCalls: number;
+  /** pageshow-probe.js */
+  pageshows: boolean[];
+  /** spa-app.js */
+  app: { go(path: string, title: string): void };
   /** hostile-corpus.js */
   hostile: {
     runCorpus(method: string, skip: string[]): Promise<CorpusResult>;
