@@ -16,6 +16,7 @@ export type W = Window & {
   pageshows: boolean[];
   /** spa-app.js */
   app: { go(path: string, title: string): void };
+  navEvents: string[];
   /** hostile-corpus.js */
   hostile: {
     runCorpus(method: string, skip: string[]): Promise<CorpusResult>;
