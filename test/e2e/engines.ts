@@ -21,7 +21,10 @@ export interface Tab {
   /** Runs `fn(arg)` in the page (serialised, so it closes over nothing) and returns its awaited, JSON-able result. */
   evaluate<T, A = undefined>(fn: (arg: A) => T | Promise<T>, arg?: A): Promise<T>;
   reload(): Promise<void>;
-  /** The browser's back button: resolves once the previous page is shown again (restored from the back/forward cache, or loaded). */
+  /**
+   * The browser's back button. A restore from the back/forward cache fires
+   * no load, so callers wait on what the page sends rather than on this.
+   */
   back(): Promise<void>;
   close(): Promise<void>;
 }
@@ -106,7 +109,9 @@ async function launchFirefox(): Promise<Engine> {
             goto: async (url) => void (await page.goto(url)),
             evaluate: (fn, arg) => page.evaluate(fn, arg as never) as never,
             reload: async () => void (await page.reload()),
-            back: async () => void (await page.goBack()),
+            // puppeteer's goBack waits for a load, which a restore from the back/forward cache never fires
+            // (it times out): start the traversal in the page instead, as the back button would.
+            back: () => page.evaluate(() => void history.back()),
             close: () => page.close(),
           };
         },
