@@ -27,7 +27,7 @@ const PUBLIC = [
   'useArrayParams', 'id', 'email',
   // the wire format
   'userId', 'event', 'library', 'name', 'path', 'url', 'search', 'title', 'referrer', 'userAgent', 'locale', 'timezone',
-  'screen', 'width', 'height', 'campaign', 'source', 'medium', 'term', 'content', 'message',
+  'screen', 'width', 'height', 'campaign', 'source', 'medium', 'term', 'content', 'message', 'restored',
   // platform
   'Now', 'timeZoneId', 'globalPrivacyControl', 'persisted', 'keepalive', 'credentials', 'signal', 'timeout',
 ];

@@ -55,7 +55,11 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     queued.forEach(run);
 
     const pageView = () => cio.page(win.location.pathname, queryData(win.location.search));
-    if (config.autoPage) pageView();
+    if (config.autoPage) {
+      pageView();
+      // A page restored from the back/forward cache is seen again: a page view, as on load.
+      win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && pageView());
+    }
     if (config.spa) watchHistory(win, pageView);
   } catch (error) {
     warn('failed to start:', error);

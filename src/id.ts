@@ -15,7 +15,13 @@ export function ulid(now = Date.now()): string {
   let id = '';
   for (let i = 0; i < 10; i++, now = Math.floor(now / 32)) id = B32[now % 32] + id;
   if (used == pool.length) {
-    crypto.getRandomValues(pool);
+    try {
+      crypto.getRandomValues(pool);
+    } catch {
+      // No Web Crypto (a page removed it): Math.random is weaker, but enough
+      // for IDs that need only be unlikely to collide, not unguessable.
+      for (let i = pool.length; i--; ) pool[i] = Math.random() * 256;
+    }
     used = 0;
   }
   // Each byte gives 5 bits, so 16 bytes give the 80 random bits the spec asks for.

@@ -114,7 +114,11 @@ export function init(config: Config, win: Window = window): Cio {
   });
   // A decision on a sibling subdomain reaches only the shared cookie: look whenever the page is shown or hidden.
   doc.addEventListener('visibilitychange', consent.reread);
-  win.addEventListener('pageshow', consent.reread);
+  win.addEventListener('pageshow', (event) => {
+    consent.reread();
+    // Back from the back/forward cache: the storage events of the time away were never heard.
+    if (granted && (event as PageTransitionEvent).persisted) granted.refresh();
+  });
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'), 0);

@@ -3,8 +3,7 @@
  * and, unless arrays are kept, reshapes every array into an object with keys
  * "0", "1", … (README, "Configuration"). Writing the text ourselves rather than cleaning a
  * copy for `JSON.stringify` means the host page can't break us by replacing
- * `JSON.stringify` or adding `Array.prototype.toJSON`, and the data is walked
- * only once.
+ * `JSON`, and the data is walked only once.
  */
 
 /** Deeper data is cut: real event data is never this deep, hostile data can be. */
@@ -57,15 +56,19 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
     parents.push(value);
     try {
       let v: object = value;
+      // Built-in types by language-level paths, never their toJSON or Array.from: the host page's
+      // libraries (Prototype.js, MooTools) replace those before we load (README, "Works on pages that…").
+      if (v instanceof Date) return walk(isNaN(v.getTime()) ? null : v.toISOString())!;
+      // new String('x') is "x", as JSON writes it.
+      if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
       if (v instanceof Error) v = { name: v.name, message: v.message };
       else if (v instanceof Map) v = Object.fromEntries(v);
-      else if (v instanceof Set) v = Array.from(v);
-      else if (!Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON == 'function') {
-        // Dates and other objects that say how they serialise.
-        return walk((v as { toJSON(): unknown }).toJSON()) || 'null';
-      }
+      else if (v instanceof Set) v = [...v];
       // Arrays (and typed arrays) go by index, as JSON does: holes are null, extra keys ignored.
       const isArray = Array.isArray(v) || ArrayBuffer.isView(v);
+      const toJSON = (v as { toJSON?: unknown }).toJSON;
+      // Objects of the page's own classes that say how they serialise (one on Object.prototype is a library's, not theirs).
+      if (!isArray && typeof toJSON == 'function' && toJSON != ({} as { toJSON?: unknown }).toJSON) return walk(toJSON.call(v)) || 'null';
       const asList = isArray && keepArrays;
       const keys = isArray ? [] : Object.keys(v);
       const count = isArray ? (v as unknown[]).length : keys.length;

@@ -28,13 +28,19 @@ export type Draft = (anonymousId: string, userId: string | undefined, categories
  */
 export function createMessages(win: Window) {
   const nav = win.navigator;
+  /**
+   * Set by a restore from the back/forward cache, until the next page event,
+   * whose `context.page.restored` tells it apart from a load (README, "Page views").
+   */
+  let restored = false;
+  win.addEventListener('pageshow', (event) => (restored = (event as PageTransitionEvent).persisted));
   let timezone: string | undefined;
   let contextKey = '';
   let contextText = '';
   // The context changes only with the URL or title, so its text is reused until they do.
-  const context = () => {
+  const context = (restore: boolean) => {
     const { location: loc, document: doc, screen } = win;
-    const key = loc.href + '\n' + doc.title;
+    const key = loc.href + '\n' + doc.title + restore;
     if (key != contextKey) {
       // Read once: Intl's first use costs ~20 ms in Chromium. Where it fails the field is left out.
       if (!contextKey)
@@ -42,7 +48,7 @@ export function createMessages(win: Window) {
       contextKey = key;
       contextText = encode({
         library: { name: 'cio-track', version: __VERSION__ },
-        page: pageContext(loc, doc),
+        page: pageContext(loc, doc, restore),
         userAgent: nav.userAgent,
         locale: nav.language,
         timezone,
@@ -66,17 +72,20 @@ export function createMessages(win: Window) {
     keepArrays: boolean,
   ): Draft => {
     const now = Date.now();
+    const restore = type == 'page' && restored;
+    if (restore) restored = false;
     // The object itself may refuse to be read (a proxy, a throwing toJSON): then it is sent empty.
     const dataText = safely(() => encode(data || {}, keepArrays, MAX_MESSAGE));
     // Written out rather than encoded from an object: this runs on every call.
     // The type, ULID and ISO time need no escaping.
     const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + new Date(now).toISOString() + '"';
     const body = ',"' + dataKey + '":' + (dataText && dataText[0] == '{' ? dataText : '{}') + ',"context":';
-    const contextText = context();
+    const contextText = context(restore);
     return (anonymousId, userId, categories) => {
       let text = head + ',"anonymousId":' + quote(anonymousId);
       const all: Record<string, string | undefined> = { userId, ...fields };
-      for (const key in all) if (all[key]) text += ',"' + key + '":' + quote(all[key]!);
+      // Own keys only: a page's library may add enumerable properties to Object.prototype (MooTools-style).
+      for (const key of Object.keys(all)) if (all[key]) text += ',"' + key + '":' + quote(all[key]!);
       // The consent given is known only when the message is finished (README, "Consent").
       text +=
         body +

@@ -22,8 +22,11 @@ export function campaign(search: string): Record<string, string> | undefined {
   return found;
 }
 
-/** `context.page` (README, "What is sent"); the URL prefers `<link rel="canonical">`. */
-export function pageContext(loc: Location, doc: Document) {
+/**
+ * `context.page` (README, "What is sent"); the URL prefers `<link rel="canonical">`.
+ * `restored`: back from the back/forward cache (left out when false).
+ */
+export function pageContext(loc: Location, doc: Document, restored?: boolean) {
   const canonical = doc.querySelector<HTMLLinkElement>('link[rel=canonical]');
   return {
     path: loc.pathname,
@@ -31,6 +34,7 @@ export function pageContext(loc: Location, doc: Document) {
     search: loc.search,
     title: doc.title,
     referrer: doc.referrer,
+    restored: restored || undefined,
   };
 }
 

@@ -27,7 +27,7 @@ export interface Transport {
   post(url: string, body: string): Promise<Result>;
   /** Hands `body` to the browser to send even as the page goes away; false if it refused. */
   beacon(url: string, body: string): boolean;
-  /** Whether requests under way survive the page going away (keepalive fetch). */
+  /** Whether requests under way survive the page going away (the browser's own fetch, with keepalive). */
   readonly keepalive: boolean;
 }
 
@@ -70,8 +70,11 @@ export function createTransport(win: Window): Transport {
       return { status: beacon(url, body) ? 200 : 0 };
     },
     beacon,
+    // Only the browser's own fetch is known to keep a request alive: a polyfill
+    // (whatwg-fetch sends by XHR) or a page's wrapper may drop `keepalive`,
+    // and then what is under way at unload stays stored, to be sent again.
     get keepalive() {
-      return useFetch;
+      return useFetch && /\[native code/.test('' + win.fetch);
     },
   };
 }

@@ -21,6 +21,11 @@ export interface Tab {
   /** Runs `fn(arg)` in the page (serialised, so it closes over nothing) and returns its awaited, JSON-able result. */
   evaluate<T, A = undefined>(fn: (arg: A) => T | Promise<T>, arg?: A): Promise<T>;
   reload(): Promise<void>;
+  /**
+   * The browser's back button. A restore from the back/forward cache fires
+   * no load, so callers wait on what the page sends rather than on this.
+   */
+  back(): Promise<void>;
   close(): Promise<void>;
   /** The cookies the browser holds for the tab's current URL, as its cookie store reports them (the page's document.cookie shows no attributes). */
   cookies(): Promise<Cookie[]>;
@@ -61,12 +66,24 @@ export function engineName(): EngineName {
   return name;
 }
 
-export function launchEngine(name: EngineName = engineName()): Promise<Engine> {
-  return { chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit }[name]();
+export interface EngineOptions {
+  /**
+   * Playwright launches Chromium with --disable-back-forward-cache; this
+   * leaves it out. Firefox and WebKit keep pages in the cache as they ship.
+   */
+  bfcache?: boolean;
 }
 
-async function launchChromium(): Promise<Engine> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+export function launchEngine(name: EngineName = engineName(), options: EngineOptions = {}): Promise<Engine> {
+  return { chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit }[name](options);
+}
+
+async function launchChromium({ bfcache }: EngineOptions): Promise<Engine> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    ignoreDefaultArgs: bfcache ? ['--disable-back-forward-cache'] : undefined,
+  });
   return {
     name: 'chromium',
     version: `Chromium ${browser.version()}`,
@@ -79,6 +96,8 @@ async function launchChromium(): Promise<Engine> {
             goto: async (url) => void (await page.goto(url)),
             evaluate: (fn, arg) => page.evaluate(fn, arg as never),
             reload: async () => void (await page.reload()),
+            // A page restored from the cache fires no load: wait for the navigation to commit only.
+            back: async () => void (await page.goBack({ waitUntil: 'commit' })),
             close: () => page.close(),
             cookies: async () => (await context.cookies(page.url())).map(cookie),
           };
@@ -105,6 +124,9 @@ async function launchFirefox(): Promise<Engine> {
             goto: async (url) => void (await page.goto(url)),
             evaluate: (fn, arg) => page.evaluate(fn, arg as never) as never,
             reload: async () => void (await page.reload()),
+            // puppeteer's goBack waits for a load, which a restore from the back/forward cache never fires
+            // (it times out): start the traversal in the page instead, as the back button would.
+            back: () => page.evaluate(() => void history.back()),
             close: () => page.close(),
             cookies: async () => (await page.cookies()).map(cookie),
           };
@@ -137,6 +159,36 @@ async function untilListening(url: string, driver: ChildProcess): Promise<void> 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`WebKitWebDriver did not listen on ${url}`);
+}
+
+/**
+ * Runs in the page (WebKit): the JSON text of what a script gives back, written by own keys
+ * and index loops. WebDriver's own JSON clone of a result calls the page's
+ * toJSON methods (Prototype.js puts one on Array.prototype) and walks
+ * inherited enumerable properties (MooTools-style additions), so a page that
+ * has them would garble what a test reads.
+ */
+function pageJson(value: unknown): string {
+  const quote = (s: string) =>
+    '"' + s.replace(/[\u0000-\u001f"\\\u2028\u2029]/g, (c) => '\\u' + (c.charCodeAt(0) + 0x10000).toString(16).slice(1)) + '"';
+  const write = (v: unknown): string => {
+    if (typeof v == 'string') return quote(v);
+    if (typeof v == 'number') return isFinite(v) ? String(v) : 'null';
+    if (typeof v == 'boolean') return String(v);
+    if (!v || typeof v != 'object') return 'null';
+    const parts: string[] = [];
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) parts.push(write(v[i]));
+      return '[' + parts.join(',') + ']';
+    }
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const item = (v as Record<string, unknown>)[keys[i]];
+      if (item !== undefined && typeof item != 'function') parts.push(quote(keys[i]) + ':' + write(item));
+    }
+    return '{' + parts.join(',') + '}';
+  };
+  return write(value);
 }
 
 /**
@@ -184,19 +236,26 @@ async function launchWebKit(): Promise<Engine> {
             },
             evaluate: async (fn, arg) => {
               await focus();
+              // An async function, for the engine's own Promise: the page's may be replaced, or broken.
               const result = (await driver.executeAsyncScript(
                 `const done = arguments[arguments.length - 1];
-                Promise.resolve().then(() => (${fn.toString()})(arguments[0]))
-                  .then((value) => done({ value }), (e) => done({ error: String(e && e.stack || e) }));`,
+                const json = ${pageJson.toString()};
+                (async () => (${fn.toString()})(arguments[0]))()
+                  .then((value) => done(json({ value })), (e) => done(json({ error: String(e && e.stack || e) })));`,
                 arg ?? null,
-              )) as { value?: unknown; error?: string };
-              if (result.error !== undefined) throw new Error(result.error);
-              // WebDriver turns undefined into null; the other two drivers keep it, so map it back.
-              return (result.value ?? undefined) as never;
+              )) as string;
+              // A string crosses WebDriver untouched; an undefined value is left out of it, as the other two drivers give it.
+              const { value, error } = JSON.parse(result) as { value?: unknown; error?: string };
+              if (error !== undefined) throw new Error(error);
+              return value as never;
             },
             reload: async () => {
               await focus();
               await driver.navigate().refresh();
+            },
+            back: async () => {
+              await focus();
+              await driver.navigate().back();
             },
             close: async () => {
               await focus();

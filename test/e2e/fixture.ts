@@ -5,12 +5,16 @@
  * Firefox over BiDi give the test no console of the page.
  */
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { launchEngine, type Engine, type Session, type Tab } from './engines';
-import { launchCollector, waitFor, type Collector } from './harness';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { engineName, launchEngine, type Engine, type Session, type Tab } from './engines';
+import { launchCollector, ROOT, waitFor, type Collector } from './harness';
 
 /** Served at RECORDER_PATH and loaded first in every page under /t/. */
 const RECORDER_PATH = '/t/__recorder.js';
 const RECORDER = `(() => {
+  // Run again by a page that executes the scripts of each page it renders (Turbo, pjax): one recorder is enough.
+  if (window.__e2e) return document.currentScript.remove();
   const seen = { errors: [], warnings: [], logs: [] };
   Object.defineProperty(window, '__e2e', { value: seen, enumerable: false });
   addEventListener('error', (e) => seen.errors.push('pageerror: ' + e.message));
@@ -53,6 +57,31 @@ export function withRecorder(page: Served, from = ''): Served {
   return typeof page === 'string' ? add(page) : { ...page, html: add(page.html) };
 }
 
+/**
+ * Static scripts under /t/: `/t/fixtures/<file>` from test/fixtures/pages (the
+ * shims and in-page helpers of the scenarios), `/t/npm/<path>` from
+ * node_modules (the real libraries, pinned in devDependencies).
+ */
+const STATIC: [prefix: string, dir: string][] = [
+  ['/t/fixtures/', join(ROOT, 'test', 'fixtures', 'pages')],
+  ['/t/npm/', join(ROOT, 'node_modules')],
+];
+
+function staticScript(pathname: string): Served | undefined {
+  for (const [prefix, dir] of STATIC) {
+    if (!pathname.startsWith(prefix)) continue;
+    const file = resolve(dir, decodeURIComponent(pathname.slice(prefix.length)));
+    if (!file.startsWith(dir + sep) || !existsSync(file)) return undefined;
+    return { html: readFileSync(file, 'utf8'), headers: { 'Content-Type': 'text/javascript; charset=utf-8' } };
+  }
+  return undefined;
+}
+
+export interface SuiteOptions {
+  /** Let Chromium keep pages in the back/forward cache (the drivers turn it off by default). */
+  bfcache?: boolean;
+}
+
 export interface OpenedPage {
   tab: Tab;
   session: Session;
@@ -69,17 +98,19 @@ export interface OpenedPage {
  * path (cleared, with the collector's faults and store, before each test),
  * else from `fallback`.
  */
-export function useEngineSuite(fallback: (url: URL) => Served) {
+export function useEngineSuite(fallback: (url: URL) => Served, options: SuiteOptions = {}) {
   let engine: Engine;
   let collector: Collector;
   const sessions: Session[] = [];
   const pages = new Map<string, Served>();
 
   beforeAll(async () => {
-    [engine, collector] = await Promise.all([launchEngine(), launchCollector()]);
+    [engine, collector] = await Promise.all([launchEngine(engineName(), options), launchCollector()]);
     collector.setPages((url) => {
       if (url.pathname === RECORDER_PATH) return { html: RECORDER, headers: { 'Content-Type': 'text/javascript' } };
       if (!url.pathname.startsWith('/t/')) return undefined;
+      const script = staticScript(url.pathname);
+      if (script) return script;
       return withRecorder(pages.get(url.pathname) ?? fallback(url));
     });
   });

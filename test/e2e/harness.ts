@@ -43,6 +43,8 @@ export interface BatchRequest {
   sentAt?: string;
   fields?: string[];
   ids?: string[];
+  /** The fault injected into this request (`Collector.fault`), if any. */
+  fault?: object;
 }
 
 export interface Collector {

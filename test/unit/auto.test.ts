@@ -74,6 +74,33 @@ afterEach(() => {
 });
 
 describe('auto.ts (the script the snippet loads)', () => {
+  // First in the file: the SDKs loaded by earlier tests still listen on this shared window, and would answer the pageshow too.
+  it('sends a page view, marked restored, when the page comes back from the back/forward cache, with identity read again', async () => {
+    const cio = pasteSnippet();
+    await loadSdk();
+    await settle();
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+    // Meanwhile another page of the site identified the visitor: a storage event this page never heard.
+    localStorage.setItem('_cioid', 'user-elsewhere');
+    document.cookie = '_cioid=user-elsewhere;path=/';
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    cio.track('after restore');
+    await settle(2000);
+    const [load, restore, after] = sent();
+    expect([load.name, load.context.page.restored, load.userId]).toEqual(['/shop/item', undefined, undefined]);
+    expect([restore.name, restore.properties, restore.context.page.restored, restore.userId]).toEqual([
+      '/shop/item',
+      { color: 'red', size: ['m', 'l'] },
+      true,
+      'user-elsewhere',
+    ]);
+    expect([after.event, after.context.page.restored, after.userId]).toEqual(['after restore', undefined, 'user-elsewhere']);
+    // A pageshow that is a load, not a restore, sends nothing.
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
+    await settle(2000);
+    expect(sent()).toHaveLength(3);
+  });
+
   it('replays the queued calls in order, then sends the page view', async () => {
     const cio = pasteSnippet();
     cio.track('Before login', { step: 1 });
@@ -291,10 +318,13 @@ describe('auto.ts (the script the snippet loads)', () => {
     await loadSdk();
     history.pushState(null, '', '/shop/cart?coupon=X');
     history.replaceState(null, '', '/shop/cart?coupon=X#top');
-    await settle();
-    expect(sent().map((m) => [m.name, m.properties])).toEqual([
-      ['/shop/item', { color: 'red', size: ['m', 'l'] }],
-      ['/shop/cart', { coupon: 'X' }],
+    // The app renders the new page after changing the URL: its title is the page event's.
+    document.title = 'Cart';
+    // Its own batch: it comes after the first request, within the batch window.
+    await settle(2000);
+    expect(sent().map((m) => [m.name, m.properties, m.context.page.title])).toEqual([
+      ['/shop/item', { color: 'red', size: ['m', 'l'] }, 'Item page'],
+      ['/shop/cart', { coupon: 'X' }, 'Cart'],
     ]);
   });
 

@@ -47,4 +47,23 @@ describe('ulid', () => {
     for (let i = 0; i < 500; i++) for (const c of ulid(0).slice(10)) seen.add(c);
     expect(seen.size).toBe(32);
   });
+
+  it('still makes valid, distinct ULIDs where the page has no Web Crypto', async () => {
+    vi.resetModules();
+    vi.stubGlobal('crypto', undefined);
+    try {
+      // A fresh module: its random pool is drawn at the first call.
+      const fresh = (await import('../../src/id')).ulid;
+      const ids = new Set<string>();
+      for (let i = 0; i < 1000; i++) {
+        const id = fresh(1_700_000_000_000);
+        expect(isValid(id)).toBe(true);
+        expect(decodeTime(id)).toBe(1_700_000_000_000);
+        ids.add(id);
+      }
+      expect(ids.size).toBe(1000);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });

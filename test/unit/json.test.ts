@@ -333,6 +333,91 @@ describe('encode: a hostile page', () => {
   });
 });
 
+describe('encode: built-in types by language-level paths (README, "Works on pages that…")', () => {
+  /** Runs `fn` with properties set on built-ins, as a page's library sets them; puts everything back after. */
+  function withPatches(patches: [object, string, unknown][], fn: () => void) {
+    const saved = patches.map(([target, key]) => Object.getOwnPropertyDescriptor(target, key));
+    try {
+      for (const [target, key, value] of patches)
+        Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
+      fn();
+    } finally {
+      patches.forEach(([target, key], i) => {
+        if (saved[i]) Object.defineProperty(target, key, saved[i]!);
+        else delete (target as Record<string, unknown>)[key];
+      });
+    }
+  }
+  const DATA = () => ({
+    when: new Date(Date.UTC(2020, 0, 2, 3, 4, 5, 678)),
+    bad: new Date(NaN),
+    set: new Set([1, 'a', [2]]),
+    map: new Map<unknown, unknown>([['k', new Set(['v'])]]),
+    list: ['x', new Date(0)],
+    bytes: new Uint8Array([1, 2]),
+    boxed: [new String('s'), new Number(2), new Boolean(false)],
+    s: 'plain',
+  });
+  const EXPECTED =
+    '{"when":"2020-01-02T03:04:05.678Z","bad":null,"set":[1,"a",[2]],"map":{"k":["v"]},"list":["x","1970-01-01T00:00:00.000Z"],' +
+    '"bytes":[1,2],"boxed":["s",2,false],"s":"plain"}';
+
+  it('writes boxed primitives as their value, as JSON does', () => {
+    expect(encode(new String('x'))).toBe('"x"');
+    expect(encode({ n: new Number(1.5), b: new Boolean(true) })).toBe('{"n":1.5,"b":true}');
+    expect(encode(DATA())).toBe(EXPECTED);
+  });
+
+  it("Prototype.js 1.6: toJSON on Array, Date, String and Number returning pre-quoted text, Array.from = $A", () => {
+    const quoted = function (this: unknown) {
+      return '"' + String(this) + '"';
+    };
+    withPatches(
+      [
+        [Array.prototype, 'toJSON', function (this: unknown[]) {
+          return '[' + this.join(',') + ']';
+        }],
+        [Date.prototype, 'toJSON', function (this: Date) {
+          return '"' + this.getUTCFullYear() + '-01-01T00:00:00Z"';
+        }],
+        [String.prototype, 'toJSON', quoted],
+        [Number.prototype, 'toJSON', quoted],
+        // $A: an object's toArray, else its length-indexed items: a Set has neither, so [].
+        [Array, 'from', (it: { toArray?: () => unknown[]; length?: number }) => (it.toArray ? it.toArray() : [])],
+      ],
+      () => expect(encode(DATA())).toBe(EXPECTED),
+    );
+  });
+
+  it('MooTools: Array.from wrapping what is not array-like, enumerable additions on Object, Array and Function prototypes', () => {
+    withPatches(
+      [
+        [Array, 'from', (it: unknown) => (Array.isArray(it) ? it : [it])],
+        [Object.prototype, 'mooExtra', function () {}],
+        [Array.prototype, 'mooEach', function () {}],
+        [Function.prototype, 'mooBind', function () {}],
+      ],
+      () => {
+        expect(encode(DATA())).toBe(EXPECTED);
+        expect(encode({ nested: { list: [1] } }, false)).toBe('{"nested":{"list":{"0":1}}}');
+      },
+    );
+  });
+
+  it("calls the page's own classes' toJSON, not one a library put on Object.prototype", () => {
+    class Money {
+      constructor(readonly cents: number) {}
+      toJSON() {
+        return { amount: this.cents / 100 };
+      }
+    }
+    expect(encode({ price: new Money(1250) })).toBe('{"price":{"amount":12.5}}');
+    withPatches([[Object.prototype, 'toJSON', () => 'library']], () => {
+      expect(encode({ a: { b: 1 }, price: new Money(5) })).toBe('{"a":{"b":1},"price":{"amount":0.05}}');
+    });
+  });
+});
+
 describe('bytes', () => {
   it('is the UTF-8 length for ASCII and never under it otherwise', () => {
     for (const s of ['', 'hello', '{"a":1}', 'é', '€uro', '😀 emoji', '中文字符', 'mixed é€😀 text']) {

@@ -92,6 +92,33 @@ describe('createMessages', () => {
     expect(decodeTime(second.messageId)).toBe(NOW + 1500);
   });
 
+  it('marks the first page event after a restore from the back/forward cache, and only that one', () => {
+    const { win, build } = setup();
+    const restoredOf = (type: MessageType) =>
+      JSON.parse(build(type, type == 'track' ? { event: 'x' } : { name: 'p' }, 'properties', {})).context.page.restored;
+    expect(restoredOf('page')).toBeUndefined();
+    win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: false }));
+    expect(restoredOf('page')).toBeUndefined();
+    win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: true }));
+    expect(restoredOf('track')).toBeUndefined();
+    expect(restoredOf('page')).toBe(true);
+    expect(restoredOf('page')).toBeUndefined();
+  });
+
+  it('leaves enumerable additions to Object.prototype out of the message', () => {
+    const { build } = setup();
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.mooExtra = function () {};
+    try {
+      const m = JSON.parse(build('track', { event: 'x' }, 'properties', { a: 1 }));
+      expect(m.event).toBe('x');
+      expect(m.properties).toEqual({ a: 1 });
+      expect(Object.keys(m)).not.toContain('mooExtra');
+    } finally {
+      delete proto.mooExtra;
+    }
+  });
+
   it('follows the page URL and title as they change, and leaves campaign out without utm_*', () => {
     const { win, build } = setup();
     win.history.pushState(null, '', '/checkout?step=2');

@@ -29,7 +29,8 @@ afterEach(() => {
 describe('createTransport: post', () => {
   it('POSTs the body as a string with fetch, keepalive and no credentials', async () => {
     const fetch = respond(200);
-    const transport = createTransport(fakeWindow(fetch));
+    // Bound, it prints as native code: as the browser's own fetch does.
+    const transport = createTransport(fakeWindow(fetch.bind(null)));
     await expect(transport.post(URL_, BODY)).resolves.toEqual({ status: 200, retryAfter: undefined });
     expect(fetch).toHaveBeenCalledTimes(1);
     const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
@@ -40,6 +41,16 @@ describe('createTransport: post', () => {
     expect(init.headers).toBeUndefined();
     expect(new Request(url, { method: 'POST', body: BODY }).headers.get('content-type')).toBe('text/plain;charset=UTF-8');
     expect(transport.keepalive).toBe(true);
+  });
+
+  it("does not count on keepalive with a fetch that is not the browser's own (polyfill, wrapper)", async () => {
+    const native = respond(200);
+    // A page's wrapper: whether it passes keepalive on can't be told from outside.
+    const wrapper = vi.fn(() => native());
+    const transport = createTransport(fakeWindow(wrapper));
+    await expect(transport.post(URL_, BODY)).resolves.toMatchObject({ status: 200 });
+    expect(transport.keepalive).toBe(false);
+    expect(createTransport(fakeWindow(native.bind(null))).keepalive).toBe(true);
   });
 
   it('gives the status of any answer', async () => {
