@@ -85,6 +85,13 @@ async function readJsonBody(req) {
 const mediaType = (req) => (req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
 
 /**
+ * What a request carried, message by message, also when it failed: so a
+ * test can tell a retry (the same messageId again) from a message made anew.
+ */
+const carried = (batch) =>
+  batch.map((m) => (m && typeof m === 'object' ? { messageId: m.messageId, type: m.type, event: m.event, name: m.name } : {}));
+
+/**
  * Starts the collector.
  * @param {object} [opts]
  * @param {number} [opts.port=8080] 0 picks a free port
@@ -148,7 +155,7 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
       rejected: 0,
       bytes,
       beacon,
-      ...(parsed?.ok && { writeKey: parsed.body.writeKey }),
+      ...(parsed?.ok && { writeKey: parsed.body.writeKey, carried: carried(parsed.body.batch) }),
     };
 
     const fault = faults.take();

@@ -105,6 +105,11 @@ describe('POST /v1/batch', () => {
     expect(request).toMatchObject({ status: 200, count: 3, accepted: 3, duplicates: 0, rejected: 0, beacon: false, writeKey: 'site-1' });
     expect(request.bytes).toBe(Buffer.byteLength(body));
     expect(typeof request.at).toBe('number');
+    expect(request.carried).toEqual([
+      { messageId: ulid(1), type: 'track', event: 'event_1', name: undefined },
+      { messageId: ulid(2), type: 'page', event: undefined, name: '/products' },
+      { messageId: ulid(3), type: 'identify', event: 'event_3', name: undefined },
+    ]);
   });
 
   it('accepts application/json, and rejects other content types with 415', async () => {
@@ -378,7 +383,8 @@ describe('fault injection', () => {
     collector.fault({ drop: true });
     await expect(postBatch(collector, [message(1)])).rejects.toThrow(TypeError);
     expect(collector.store.events()).toEqual([]);
-    expect(collector.store.requests()).toMatchObject([{ status: 0, count: 1, accepted: 0, fault: { drop: true } }]);
+    // What it carried is recorded all the same: a retry of it can be told by its messageId.
+    expect(collector.store.requests()).toMatchObject([{ status: 0, count: 1, accepted: 0, fault: { drop: true }, carried: [{ messageId: ulid(1) }] }]);
     expect((await postBatch(collector, [message(1)])).status).toBe(200);
   });
 
