@@ -153,41 +153,41 @@ async function launchWebKit(): Promise<Engine> {
     async newSession() {
       const driver = await start();
       sessions.add(driver);
-      let first = true;
+      // One window has the focus at a time: a tab's command and the switch to its window go together.
+      let last: Promise<unknown> = Promise.resolve();
+      const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
+        const done = last.then(run, run);
+        last = done.catch(() => undefined);
+        return done;
+      };
       return {
-        async newTab() {
-          // The session opens with one window; later tabs are new windows.
-          if (!first) await driver.switchTo().newWindow('tab');
-          first = false;
-          const handle = await driver.getWindowHandle();
-          const focus = () => driver.switchTo().window(handle);
-          return {
-            goto: async (url) => {
-              await focus();
-              await driver.get(url);
-            },
-            evaluate: async (fn, arg) => {
-              await focus();
-              const result = (await driver.executeAsyncScript(
-                `const done = arguments[arguments.length - 1];
-                Promise.resolve().then(() => (${fn.toString()})(arguments[0]))
-                  .then((value) => done({ value }), (e) => done({ error: String(e && e.stack || e) }));`,
-                arg ?? null,
-              )) as { value?: unknown; error?: string };
-              if (result.error !== undefined) throw new Error(result.error);
-              // WebDriver turns undefined into null; the other two drivers keep it, so map it back.
-              return (result.value ?? undefined) as never;
-            },
-            reload: async () => {
-              await focus();
-              await driver.navigate().refresh();
-            },
-            close: async () => {
-              await focus();
-              await driver.close();
-            },
-          };
-        },
+        newTab: () =>
+          exclusive(async () => {
+            // Every tab is a new window: the one the session opened with stays, blank,
+            // since closing a session's last window ends the WebDriver session.
+            await driver.switchTo().newWindow('tab');
+            const handle = await driver.getWindowHandle();
+            /** `run` with this tab's window focused, no other tab's command in between. */
+            const inTab = <T>(run: () => Promise<T>) => exclusive(() => driver.switchTo().window(handle).then(run));
+            const tab: Tab = {
+              goto: (url) => inTab(() => driver.get(url)),
+              evaluate: (fn, arg) =>
+                inTab(async () => {
+                  const result = (await driver.executeAsyncScript(
+                    `const done = arguments[arguments.length - 1];
+                    Promise.resolve().then(() => (${fn.toString()})(arguments[0]))
+                      .then((value) => done({ value }), (e) => done({ error: String(e && e.stack || e) }));`,
+                    arg ?? null,
+                  )) as { value?: unknown; error?: string };
+                  if (result.error !== undefined) throw new Error(result.error);
+                  // WebDriver turns undefined into null; the other two drivers keep it, so map it back.
+                  return (result.value ?? undefined) as never;
+                }),
+              reload: () => inTab(() => driver.navigate().refresh()),
+              close: () => inTab(() => driver.close()),
+            };
+            return tab;
+          }),
         async close() {
           sessions.delete(driver);
           await driver.quit();

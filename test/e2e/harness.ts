@@ -32,6 +32,12 @@ export interface BatchRequest {
   duplicates: number;
   rejected: number;
   bytes: number;
+  /** Made by sendBeacon (Sec-Fetch-Mode: no-cors). */
+  beacon?: boolean;
+  /** Absent when the body could not be read. */
+  writeKey?: string;
+  /** What it carried, message by message, also when it failed. */
+  carried?: { messageId?: string; type?: string; event?: string; name?: string }[];
 }
 
 export interface Collector {
