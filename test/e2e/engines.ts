@@ -153,6 +153,7 @@ async function launchWebKit(): Promise<Engine> {
     async newSession() {
       const driver = await start();
       sessions.add(driver);
+      const first = await driver.getWindowHandle();
       // One window has the focus at a time: a tab's command and the switch to its window go together.
       let last: Promise<unknown> = Promise.resolve();
       const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
@@ -165,6 +166,8 @@ async function launchWebKit(): Promise<Engine> {
           exclusive(async () => {
             // Every tab is a new window: the one the session opened with stays, blank,
             // since closing a session's last window ends the WebDriver session.
+            // (From the first window: the focused one may have been closed.)
+            await driver.switchTo().window(first);
             await driver.switchTo().newWindow('tab');
             const handle = await driver.getWindowHandle();
             /** `run` with this tab's window focused, no other tab's command in between. */
