@@ -64,6 +64,7 @@ describe('the page goes away', () => {
     await s.close(page);
     const atClose = await arrivedWithin(s, 10_000);
     const requestsAtClose = via(s);
+    await s.lapseUnreleased();
     await nextLoad(s, 'b');
     await checkExactlyOnce(s);
     s.report(atClose ? `arrived as the page closed: ${requestsAtClose}` : `arrived on the next load: ${via(s)}`);
@@ -77,6 +78,7 @@ describe('the page goes away', () => {
     await s.close(page);
     const atClose = await arrivedWithin(s, 10_000);
     const requestsAtClose = via(s);
+    await s.lapseUnreleased();
     await nextLoad(s, 'b');
     await checkExactlyOnce(s);
     s.report(`${atClose ? 'all arrived as the page closed' : 'completed on the next load'}; requests ${atClose ? requestsAtClose : via(s)}`);
@@ -159,6 +161,7 @@ describe('the persisted queue', () => {
     expect(s.stored().filter((m) => m.event?.startsWith('o-'))).toEqual([]);
 
     await s.online();
+    await s.lapseUnreleased();
     await nextLoad(s, 'b');
     await checkExactlyOnce(s);
     s.report(`requests ${via(s)}`);
@@ -183,6 +186,7 @@ describe('the persisted queue', () => {
     );
 
     suite.collector.clearFaults();
+    await s.lapseUnreleased();
     await nextLoad(s, 'b');
     await checkExactlyOnce(s);
     s.report(`closing page ${beacon ? 'sent a request (503)' : 'sent nothing'}; requests ${via(s)}`);
