@@ -12,9 +12,30 @@ const define = () => ({
   transform: (code) => ({ code: code.replace(/__VERSION__/g, JSON.stringify(version)), map: null }),
 });
 
+/**
+ * Names that leave the bundle, so the minifier must keep them: the `_cio`
+ * API, what listeners are given, the wire format's keys (written as object
+ * literals in message.ts), the stored consent decision, and the few
+ * platform properties terser's own list of DOM names lacks. Every other
+ * property is internal and gets a short name.
+ */
+const PUBLIC = [
+  // _cio and what listeners get
+  '_cio', 'track', 'page', 'identify', 'sidentify', 'reset', 'consent', 'on', 'off', 'flush', 'push', 'version', 'load',
+  'status', 'reason', 'dropped', 'state', 'categories', 'at',
+  // what callers pass
+  'useArrayParams', 'id', 'email',
+  // the wire format
+  'userId', 'event', 'library', 'name', 'path', 'url', 'search', 'title', 'referrer', 'userAgent', 'locale', 'timezone',
+  'screen', 'width', 'height', 'campaign', 'source', 'medium', 'term', 'content', 'message',
+  // platform
+  'Now', 'timeZoneId', 'globalPrivacyControl', 'persisted', 'keepalive', 'credentials', 'signal', 'timeout',
+];
+
 const minify = terser({
   ecma: 2020,
   compress: { passes: 3, pure_getters: true, unsafe_arrows: true, unsafe_methods: true },
+  mangle: { properties: { reserved: PUBLIC } },
   format: { comments: false },
 });
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 const { version } = JSON.parse(readFileSync('./package.json', 'utf8'));
 
 /** Scenario files written against the engine-neutral fixture (test/e2e/fixture.ts): they run in all three engines. */
-const EVERY_ENGINE = ['test/e2e/csp.test.ts', 'test/e2e/delivery.test.ts', 'test/e2e/delivery-lifecycle.test.ts'];
+const EVERY_ENGINE = ['test/e2e/csp.test.ts', 'test/e2e/consent.test.ts', 'test/e2e/delivery.test.ts', 'test/e2e/delivery-lifecycle.test.ts'];
 
 /**
  * One project per engine, run one after another (groupOrder) and one file at

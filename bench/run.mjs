@@ -11,15 +11,14 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { REPO_ROOT as ROOT } from '../collector/root.mjs';
 import { startCollector } from '../collector/server.mjs';
 import { renderSnippet } from '../collector/snippet.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { gzipFile } from '../scripts/gzip-size.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 5; // runs per timing figure (median)
 const CALLS = 1000; // track() calls per loop
 const BURST = 1000;

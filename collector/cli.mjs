@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCollector } from './server.mjs';
-import { REPO_ROOT } from './snippet.mjs';
+import { REPO_ROOT } from './root.mjs';
 
 const port = process.env.PORT === undefined || process.env.PORT === '' ? 8080 : Number(process.env.PORT);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -14,13 +14,29 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const host = process.env.HOST || '127.0.0.1';
 
+/** Whether what listens on `port` answers like a collector (with its /api/events snapshot). */
+async function isCollector(port) {
+  const probed = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  try {
+    const response = await fetch(`http://${probed}:${port}/api/events`, { signal: AbortSignal.timeout(1000) });
+    return typeof (await response.json())?.counts === 'object';
+  } catch {
+    return false; // not HTTP, not JSON, or no answer in time: some other server
+  }
+}
+
 let collector;
 try {
   collector = await startCollector({ port, host, dataDir: process.env.CIO_DATA_DIR || undefined, log: true });
 } catch (error) {
   if (error.code === 'EADDRINUSE') {
-    console.error(`Port ${port} is already in use (another collector or server is running there).`);
-    console.error(`Stop it, or start on another port:  PORT=${port + 1} npm start`);
+    if (await isCollector(port)) {
+      console.error(`Port ${port} is already in use by a cio-track collector: \`npm start\` is running already.`);
+      console.error(`Use that one (live view: http://localhost:${port}/live), or run another:  PORT=${port + 1} npm start`);
+    } else {
+      console.error(`Port ${port} is already in use (another server is running there).`);
+      console.error(`Stop it, or start on another port:  PORT=${port + 1} npm start`);
+    }
   } else if (error.code === 'EACCES') {
     console.error(`Not allowed to listen on port ${port}. Pick a port above 1023:  PORT=8081 npm start`);
   } else {

@@ -10,7 +10,7 @@
  * @returns {{ status?: number, count: number, retryAfter?: number|string, latencyMs: number, drop: boolean }}
  * @throws {TypeError} saying what is wrong
  */
-export function normalizeFault(spec) {
+function normalizeFault(spec) {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     throw new TypeError('a fault is an object { status?, count?, retryAfter?, latencyMs?, drop? }');
   }

@@ -50,6 +50,13 @@ export const DEMO_PAGES = {
       <div id="reset" class="actions"></div>
     </section>
     <section>
+      <h2>Consent</h2>
+      <p>The visitor's decision, as a consent manager would pass it on. The categories of a grant go on every
+      later message as <code>context.consent.categoryPreferences</code> (the chips under its row); after a
+      denial nothing is sent, and the IDs are deleted, until the next grant. The decision is remembered.</p>
+      <div id="consent" class="actions"></div>
+    </section>
+    <section>
       <h2>Page with query data</h2>
       <p><a href="${escapeHtml(PRODUCTS_URL)}">${escapeHtml(PRODUCTS_URL)}</a>: its automatic page event carries the
       query parameters as data (<code>color</code> twice becomes an array) and the <code>utm_*</code> ones as
@@ -67,6 +74,10 @@ export const DEMO_PAGES = {
         () => { for (let i = 1; i <= 25; i++) _cio.track('burst', { i }); },
       ]);
       demoActions(document.getElementById('reset'), [() => _cio.reset()]);
+      demoActions(document.getElementById('consent'), [
+        () => _cio.consent('granted', { analytics: true, advertising: false }),
+        () => _cio.consent('denied'),
+      ]);
       document.getElementById('identify').addEventListener('submit', (event) => {
         event.preventDefault();
         const form = new FormData(event.target);

@@ -11,22 +11,19 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
+import { createBatchHandler, handlePreflight } from './batch.mjs';
 import { createFaults } from './faults.mjs';
+import { CORS_HEADERS, readBody, send, sendJson, sendText } from './http.mjs';
 import { DEMO_PAGES, renderDemoPage, renderErrorPage } from './pages.mjs';
-import { REPO_ROOT, renderSnippet } from './snippet.mjs';
+import { REPO_ROOT } from './root.mjs';
+import { renderSnippet } from './snippet.mjs';
 import { createStore } from './store.mjs';
-import { MAX_BODY_BYTES, parseBatchBody } from './validate.mjs';
-
-export { MAX_BODY_BYTES, MAX_MESSAGE_BYTES } from './validate.mjs';
+import { MAX_BODY_BYTES } from './validate.mjs';
 
 /** The site id of the demo pages' snippet. */
 export const DEMO_SITE_ID = 'demo-site';
 
 const PUBLIC_DIR = join(REPO_ROOT, 'collector', 'public');
-
-// An oversize body is still read to its end so that the client receives the
-// 413 rather than a reset connection, but only up to this many bytes.
-const DRAIN_LIMIT = 20 * MAX_BODY_BYTES;
 
 const SSE_HEARTBEAT_MS = 15_000;
 
@@ -40,37 +37,6 @@ const MIME_TYPES = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-// The SDK posts without credentials, so any origin may read the answer.
-// Retry-After must be exposed explicitly or the SDK could not honour it
-// cross-origin (it is not a CORS-safelisted response header).
-const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'Retry-After',
-};
-
-function send(res, status, body, headers = {}) {
-  res.writeHead(status, { 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body), ...headers });
-  res.end(body);
-}
-
-const sendJson = (res, status, value, headers = {}) =>
-  send(res, status, JSON.stringify(value), { 'Content-Type': 'application/json; charset=utf-8', ...headers });
-
-const sendText = (res, status, text, headers = {}) => send(res, status, text + '\n', { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
-
-/** Reads a whole request body; past `limit` bytes it only counts them. */
-async function readBody(req, limit) {
-  const chunks = [];
-  let bytes = 0;
-  for await (const chunk of req) {
-    bytes += chunk.length;
-    if (bytes <= limit) chunks.push(chunk);
-    else if (bytes > DRAIN_LIMIT) break; // stops reading and destroys the request
-  }
-  const tooLarge = bytes > limit;
-  return { bytes, tooLarge, text: tooLarge ? '' : Buffer.concat(chunks).toString('utf8') };
-}
-
 async function readJsonBody(req) {
   const { text, tooLarge } = await readBody(req, MAX_BODY_BYTES);
   if (tooLarge) throw new TypeError('body too large');
@@ -80,16 +46,6 @@ async function readJsonBody(req) {
     throw new TypeError(`body is not valid JSON: ${error.message}`);
   }
 }
-
-/** The media type of a request, without parameters: "text/plain;charset=UTF-8" → "text/plain". */
-const mediaType = (req) => (req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
-
-/**
- * What a request carried, message by message, also when it failed: so a
- * test can tell a retry (the same messageId again) from a message made anew.
- */
-const carried = (batch) =>
-  batch.map((m) => (m && typeof m === 'object' ? { messageId: m.messageId, type: m.type, event: m.event, name: m.name } : {}));
 
 /**
  * Starts the collector.
@@ -123,90 +79,7 @@ export async function startCollector({ port = 8080, host = '127.0.0.1', root = R
       timers.add(timer);
     });
 
-  function logBatch(request) {
-    const time = new Date(request.at).toTimeString().slice(0, 8);
-    const what =
-      request.status === 200
-        ? `${request.count} messages: ${request.accepted} accepted, ${request.duplicates} duplicates, ${request.rejected} rejected`
-        : request.error;
-    const via = request.beacon ? ' (beacon)' : '';
-    say(`${time}  POST /v1/batch ${request.status || 'dropped'}  ${request.writeKey ?? '-'}  ${what}  ${request.bytes} B${via}`);
-  }
-
-  /** Records a request that stored nothing, with a live-view row saying why. */
-  function recordFailure(request) {
-    store.recordRequest(request, [{ kind: 'request', receivedAt: new Date(request.at).toISOString(), reason: request.error, request }]);
-    logBatch(request);
-  }
-
-  async function handleBatch(req, res) {
-    const at = Date.now();
-    // sendBeacon's text/plain requests are the only no-cors ones the SDK makes;
-    // fetch (keepalive or not) uses cors mode. Browsers send Sec-Fetch-Mode to localhost.
-    const beacon = req.headers['sec-fetch-mode'] === 'no-cors';
-    const { text, bytes, tooLarge } = await readBody(req, MAX_BODY_BYTES);
-    const parsed = tooLarge ? null : parseBatchBody(text);
-    const request = {
-      at,
-      status: 200,
-      count: parsed?.ok ? parsed.body.batch.length : 0,
-      accepted: 0,
-      duplicates: 0,
-      rejected: 0,
-      bytes,
-      beacon,
-      ...(parsed?.ok && { writeKey: parsed.body.writeKey, carried: carried(parsed.body.batch) }),
-    };
-
-    const fault = faults.take();
-    if (fault) {
-      request.fault = fault;
-      if (fault.latencyMs) await sleep(fault.latencyMs); // never resumes if the collector is closed meanwhile
-      if (fault.drop) {
-        recordFailure({ ...request, status: 0, error: 'injected fault: connection dropped without a response' });
-        req.socket.destroy();
-        return;
-      }
-      if (fault.status !== undefined) {
-        const error = `injected fault: status ${fault.status}`;
-        recordFailure({ ...request, status: fault.status, error });
-        const retryAfter = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
-        sendJson(res, fault.status, { error }, { ...CORS_HEADERS, ...retryAfter });
-        return;
-      }
-    }
-
-    const fail = (status, error) => {
-      recordFailure({ ...request, status, error });
-      sendJson(res, status, { error }, CORS_HEADERS);
-    };
-    const type = mediaType(req);
-    if (type !== 'text/plain' && type !== 'application/json') {
-      return fail(415, `Content-Type must be text/plain (or application/json); got ${JSON.stringify(req.headers['content-type'] ?? '')}`);
-    }
-    if (tooLarge) return fail(413, `body is ${bytes} bytes, over the ${MAX_BODY_BYTES}-byte limit: send smaller batches`);
-    if (!parsed.ok) return fail(400, parsed.error);
-
-    const result = store.ingest(parsed.body.batch, new Date(at).toISOString());
-    Object.assign(request, { accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected });
-    store.recordRequest(request, result.entries);
-    logBatch(request);
-    const answer = { ok: true, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected };
-    // Reasons only when there are some, so a clean answer is exactly the four fields.
-    sendJson(res, 200, result.errors.length ? { ...answer, errors: result.errors } : answer, CORS_HEADERS);
-  }
-
-  function handlePreflight(req, res) {
-    res.writeHead(204, {
-      ...CORS_HEADERS,
-      'Access-Control-Allow-Methods': 'POST, OPTIONS',
-      'Access-Control-Allow-Headers': 'Content-Type',
-      'Access-Control-Max-Age': '600',
-      // Chrome's Private Network Access asks this when a public page posts to localhost.
-      ...(req.headers['access-control-request-private-network'] === 'true' && { 'Access-Control-Allow-Private-Network': 'true' }),
-    });
-    res.end();
-  }
+  const handleBatch = createBatchHandler({ store, faults, sleep, say });
 
   async function handleFaults(req, res) {
     if (req.method === 'GET') return sendJson(res, 200, { pending: faults.pending() });

@@ -8,10 +8,8 @@
 // output (which rewrites quotes to double quotes, renames the element
 // variable and joins the statements with commas).
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { join } from 'node:path';
+import { REPO_ROOT } from './root.mjs';
 
 /** `<element>.setAttribute(<q>name<q>, <q>value<q>)`; with `capture`, the element's variable name is group 1. */
 const setAttributeCall = (name, value, capture = false) =>

@@ -1,9 +1,22 @@
 // The collector's memory: accepted messages (durable, in an append-only NDJSON
-// file), plus the request, duplicate and rejection history of this process
-// (in memory only) and a log of "entries" that feeds the live view.
+// file) and, for this process only, the history of batch requests and a log of
+// "entries" that feeds the live view. Events, duplicates and rejections are
+// read from that log: it is the one record of what each message became.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateMessage } from './validate.mjs';
+
+/**
+ * An entry of the log, numbered by `seq`:
+ * - `accepted`: `message` as stored (with `receivedAt`);
+ * - `duplicate`: `message` as received again, and the `reason` it was not stored;
+ * - `rejected`: `message` as received, and the `reason` it is invalid;
+ * - `request`: a request that stored nothing (`request`, and its error as `reason`).
+ * @typedef {{ seq: number, kind: 'accepted' | 'duplicate' | 'rejected' | 'request', receivedAt: string,
+ *   message?: unknown, reason?: string, request?: object }} Entry (a rejected message may be anything)
+ */
+
+const DUPLICATE_REASON = 'messageId already received: not stored again';
 
 /**
  * @param {{ dataDir: string }} options
@@ -12,16 +25,20 @@ export function createStore({ dataDir }) {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'events.ndjson');
 
-  let events = []; // accepted messages, each { ...message, receivedAt }
   let requests = []; // one record per POST /v1/batch
-  let duplicates = []; // messageIds received again
-  let rejected = []; // { message, reason }
-  let log = []; // live-view entries: { seq, kind, receivedAt, message?, reason?, request? }
-  const seen = new Set(); // messageIds of `events`: first one wins
+  let log = []; // every Entry, in order
+  const seen = new Set(); // messageIds of the accepted entries: first one wins
   const listeners = new Set();
   let seq = 0;
 
-  const counts = () => ({ events: events.length, requests: requests.length, duplicates: duplicates.length, rejected: rejected.length });
+  const ofKind = (kind) => log.filter((entry) => entry.kind === kind);
+  const events = () => ofKind('accepted').map((entry) => entry.message);
+  const counts = () => ({
+    events: ofKind('accepted').length,
+    requests: requests.length,
+    duplicates: ofKind('duplicate').length,
+    rejected: ofKind('rejected').length,
+  });
 
   const emit = (update) => {
     for (const listener of listeners) listener({ ...update, seq, counts: counts() });
@@ -33,10 +50,17 @@ export function createStore({ dataDir }) {
     return stamped;
   };
 
+  /** Records one request with the entries it produced, and tells the subscribers. */
+  const record = (request, entries) => {
+    requests.push(request);
+    emit({ type: 'update', request, entries: addEntries(entries) });
+  };
+
   // Reload what earlier runs accepted, so nothing is lost and dedupe holds across restarts.
   const loaded = { events: 0, skipped: 0 };
   if (existsSync(file)) {
     const text = readFileSync(file, 'utf8');
+    const reloaded = [];
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       let message;
@@ -48,10 +72,9 @@ export function createStore({ dataDir }) {
       }
       if (seen.has(message.messageId)) continue;
       seen.add(message.messageId);
-      events.push(message);
+      reloaded.push({ kind: 'accepted', receivedAt: message.receivedAt, message });
     }
-    loaded.events = events.length;
-    addEntries(events.map((message) => ({ kind: 'accepted', receivedAt: message.receivedAt, message })));
+    loaded.events = addEntries(reloaded).length;
     // A cut-short last line must not swallow the next record appended to the file.
     if (text.length && !text.endsWith('\n')) appendFileSync(file, '\n');
   }
@@ -62,18 +85,15 @@ export function createStore({ dataDir }) {
     loaded,
 
     // --- Synchronous accessors (copies, so callers cannot corrupt the store). ---
-    events: () => events.slice(),
+    events,
     requests: () => requests.slice(),
-    duplicates: () => duplicates.slice(),
-    rejected: () => rejected.slice(),
+    duplicates: () => ofKind('duplicate').map((entry) => entry.message.messageId),
+    rejected: () => ofKind('rejected').map(({ message, reason }) => ({ message, reason })),
     counts,
 
     /** Forgets everything, the data file included. */
     clear() {
-      events = [];
       requests = [];
-      duplicates = [];
-      rejected = [];
       log = [];
       seen.clear();
       writeFileSync(file, '');
@@ -81,28 +101,31 @@ export function createStore({ dataDir }) {
     },
 
     /**
-     * Validates, dedupes and stores the messages of one batch. The data file
-     * is written before anything is committed in memory, so a failed write
-     * (it throws) leaves the store as it was and the batch can be retried.
+     * Validates, dedupes and stores the messages of one batch, and records
+     * its request with what became of them. The data file is written before
+     * anything is committed in memory, so a failed write (it throws) leaves
+     * the store as it was and the batch can be retried.
      * @param {unknown[]} batch
-     * @param {string} receivedAt ISO time of the request
+     * @param {{ at: number }} request the record of the request (see batch.mjs); it is stored
+     *   with the counts `accepted`, `duplicates` and `rejected` added
+     * @returns {{ request: object, errors: { index: number, messageId: unknown, reason: string }[] }}
+     *   the stored request, and why each rejected message was rejected
      */
-    ingest(batch, receivedAt) {
-      const fresh = [];
+    ingest(batch, request) {
+      const receivedAt = new Date(request.at).toISOString();
+      const fresh = []; // messages to store, each with receivedAt
       const freshIds = new Set();
       const entries = [];
       const errors = [];
-      const dupIds = [];
-      const rejections = [];
+      let duplicates = 0;
       batch.forEach((message, index) => {
         const reason = validateMessage(message);
         if (reason) {
-          rejections.push({ message, reason });
           errors.push({ index, messageId: message?.messageId, reason });
           entries.push({ kind: 'rejected', receivedAt, message, reason });
         } else if (seen.has(message.messageId) || freshIds.has(message.messageId)) {
-          dupIds.push(message.messageId);
-          entries.push({ kind: 'duplicate', receivedAt, message, reason: 'messageId already received: not stored again' });
+          duplicates++;
+          entries.push({ kind: 'duplicate', receivedAt, message, reason: DUPLICATE_REASON });
         } else {
           const stored = { ...message, receivedAt };
           freshIds.add(message.messageId);
@@ -112,20 +135,18 @@ export function createStore({ dataDir }) {
       });
       if (fresh.length) appendFileSync(file, fresh.map((message) => JSON.stringify(message) + '\n').join(''));
 
-      events.push(...fresh);
       for (const id of freshIds) seen.add(id);
-      duplicates.push(...dupIds);
-      rejected.push(...rejections);
-      return { accepted: fresh.length, duplicates: dupIds.length, rejected: rejections.length, errors, entries };
+      const recorded = { ...request, accepted: fresh.length, duplicates, rejected: errors.length };
+      record(recorded, entries);
+      return { request: recorded, errors };
     },
 
     /**
-     * Records one POST /v1/batch and the live-view entries it produced, and
-     * tells the subscribers.
+     * Records a request that stored nothing (a malformed body, an injected
+     * fault...): `request.error` says why, on a live-view row of its own.
      */
-    recordRequest(request, entries = []) {
-      requests.push(request);
-      emit({ type: 'update', request, entries: addEntries(entries) });
+    refuse(request) {
+      record(request, [{ kind: 'request', receivedAt: new Date(request.at).toISOString(), reason: request.error, request }]);
     },
 
     /** Everything the live view shows, for a client that just connected. */

@@ -11,7 +11,7 @@ export const MAX_BODY_BYTES = 500 * 1024;
 /** Upper bound of one message, serialized (README "Delivery": larger ones are dropped by the SDK). */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
 
-export const MESSAGE_TYPES = ['track', 'page', 'identify'];
+const MESSAGE_TYPES = ['track', 'page', 'identify'];
 
 // A ULID in its canonical form: 26 upper-case Crockford base32 characters
 // (no I, L, O, U). The first character encodes the top 3 bits of the 48-bit
@@ -22,9 +22,9 @@ const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 // an explicit zone. Date.parse alone would also accept "2024" or "March 7".
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-export const isUlid = (value) => typeof value === 'string' && ULID.test(value);
+const isUlid = (value) => typeof value === 'string' && ULID.test(value);
 
-export const isIsoDateTime = (value) =>
+const isIsoDateTime = (value) =>
   typeof value === 'string' && ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
 
 const isPlainObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -32,7 +32,7 @@ const isPlainObject = (value) => value !== null && typeof value === 'object' && 
 const isNonEmptyString = (value) => typeof value === 'string' && value.trim() !== '';
 
 /** A short, safe rendering of a received value for error messages. */
-export function describe(value) {
+function describe(value) {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
@@ -51,7 +51,7 @@ export function parseBatchBody(text) {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `body is not valid JSON: ${error.message}` };
+    return { ok: false, error: `body is not valid JSON: ${error.message}. Send one JSON object {writeKey, sentAt, batch} (README, "What is sent")` };
   }
   if (!isPlainObject(body)) {
     return { ok: false, error: `body must be a JSON object {writeKey, sentAt, batch}; got ${describe(body)}` };

@@ -2,8 +2,9 @@ import type { Delivery } from './delivery';
 import type { Events } from './events';
 import type { Identity } from './identity';
 import { warn } from './log';
-import type { createMessages, MessageType } from './message';
-import type { CallOptions, Cio } from './types';
+import type { Consent } from './consent';
+import type { createMessages, Draft, MessageType } from './message';
+import type { CallOptions, Categories, Cio } from './types';
 import { isObject } from './util';
 
 /** Every public method: no exception from inside the SDK ever reaches the page. */
@@ -17,38 +18,56 @@ const guard =
     }
   };
 
+export interface Parts {
+  identity: Identity;
+  delivery: Delivery;
+}
+
 export interface ApiParts {
   /** `data-use-array-params`: the default for calls that don't say. */
   keepArrays: boolean;
-  identity: Identity;
   messages: ReturnType<typeof createMessages>;
-  delivery: Delivery;
+  consent: Consent;
+  /** Who the visitor is and where messages go, under the consent given now. */
+  parts: () => Parts;
+  flush: () => Promise<boolean>;
   events: Events;
   debug: (...args: unknown[]) => void;
   /** The page's path: the default page name. */
   pathname: () => string;
 }
 
+const isCategories = (value: unknown): value is Categories =>
+  isObject(value) && Object.keys(value).every((key) => typeof value[key] == 'boolean');
+
 /**
- * The `_cio` commands (README, "API"): argument checking and normalising,
- * with the message building, identity and delivery supplied by the caller.
+ * The `_cio` commands (README, "API"): argument checking and normalising.
+ * A call's message is built at once (its ID, time, context and data are the
+ * call's); who the visitor is is added when consent lets it go.
  */
-export function createApi({ keepArrays, identity, messages, delivery, events, debug, pathname }: ApiParts): Cio {
-  /** Builds and hands on one message; returns whether it went (it may be too large). */
-  const record = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, keep: boolean) => {
+export function createApi({ keepArrays, messages, consent, parts, flush, events, debug, pathname }: ApiParts): Cio {
+  /** Finishes a message and hands it on; returns whether it went (it may be too large). */
+  const send = (type: MessageType, draft: Draft, userId?: string) => {
+    const { identity, delivery } = parts();
+    const message = draft(identity.anonymousId(), userId || identity.userId(), consent.categories());
+    // Not sent: the result is falsy.
+    if (!message) return events.drop(0, type + ': over 32 KB, dropped', 1);
+    delivery.add(message);
+    return true;
+  };
+
+  const build = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, keep: boolean) => {
     if (data != null && !isObject(data)) {
       warn(type + ': data must be an object', data);
       data = undefined;
     }
-    const message = messages(type, fields, dataKey, data as Record<string, unknown> | undefined, keep)(
-      identity.anonymousId(),
-      identity.userId(),
-    );
-    // Not sent: the result is falsy.
-    if (!message) return events.drop(0, type + ': over 32 KB, dropped', 1);
     debug(type, fields, data);
-    delivery.add(message);
-    return true;
+    return messages(type, fields, dataKey, data as Record<string, unknown> | undefined, keep);
+  };
+
+  const record = (type: MessageType, fields: Record<string, string>, data: unknown, options: unknown) => {
+    const draft = build(type, fields, 'properties', data, keepArraysFor(options));
+    consent.run(() => send(type, draft));
   };
 
   const keepArraysFor = (options: unknown) =>
@@ -63,20 +82,23 @@ export function createApi({ keepArrays, identity, messages, delivery, events, de
       traits = rest;
     }
     if (typeof id == 'number' && isFinite(id)) id = '' + id;
-    if (typeof id != 'string' || !(id = id.trim())) {
+    const given = typeof id == 'string' ? id.trim() : '';
+    const draft = build('identify', {}, 'traits', traits, true);
+    consent.run(() => {
+      const { identity } = parts();
       // No id given: traits for the person already identified, if any.
-      id = identity.userId();
-      if (!id) return warn('identify: id missing');
-    }
-    // The user is kept only if the message goes: an id too large to send must not stick to every later event.
-    if (record('identify', { userId: id as string }, 'traits', traits, true)) identity.setUser(id as string);
+      const userId = given || identity.userId();
+      if (!userId) return warn('identify: id missing');
+      // The user is kept only if the message goes: an id too large to send must not stick to every later event.
+      if (send('identify', draft, userId)) identity.setUser(userId);
+    }, true);
   }) as Cio['identify'];
 
   return {
     track: guard((name: string, data?: Record<string, unknown>, options?: CallOptions) => {
       if (typeof name != 'string' || !(name = name.trim()))
         return warn('track: name must be a non-empty string', name);
-      record('track', { event: name }, 'properties', data, keepArraysFor(options));
+      record('track', { event: name }, data, options);
     }),
     page: guard((name?: string | Record<string, unknown>, data?: Record<string, unknown>, options?: CallOptions) => {
       if (isObject(name)) {
@@ -89,13 +111,22 @@ export function createApi({ keepArrays, identity, messages, delivery, events, de
         warn('page: name must be a string', name);
         name = undefined;
       }
-      record('page', { name: (name || '').trim() || pathname() }, 'properties', data, keepArraysFor(options));
+      record('page', { name: (name || '').trim() || pathname() }, data, options);
     }),
     identify,
     sidentify: identify,
-    reset: guard(identity.reset),
+    reset: guard(() => consent.run(() => parts().identity.reset(), true)),
+    consent: guard((state?: unknown, categories?: unknown) => {
+      if (state === 'granted' || state === 'denied') {
+        const valid = isCategories(categories);
+        // A consent manager passing `{ analytics: 1 }` still grants: without categories.
+        if (!valid && categories !== undefined) warn('consent: categories must be an object of booleans', categories);
+        consent.decide(state, valid ? { ...categories } : undefined);
+      } else if (state !== undefined) warn('consent: state must be "granted" or "denied"', state);
+      return consent.state();
+    }),
     on: guard(events.on),
     off: guard(events.off),
-    flush: guard(delivery.flush),
+    flush: guard(flush),
   } as Cio;
 }

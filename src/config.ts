@@ -1,4 +1,4 @@
-import type { LoaderConfig } from './types';
+import type { ConsentState, LoaderConfig } from './types';
 
 /**
  * README "Configuration": configuration from the loader `<script>`'s attributes. `attr`
@@ -17,5 +17,8 @@ export function readConfig(attr: (name: string) => string | null, src: string | 
     cookieDomain: attr('data-cookie-domain') || '',
     spa: is('auto-track-spa', 'true'),
     debug: is('debug', 'true'),
+    consent: (attr('data-consent') || 'granted') as ConsentState,
+    respectGpc: is('respect-gpc', 'true'),
+    anonymousWhenDenied: is('consent-denied', 'anonymous'),
   };
 }

@@ -67,6 +67,12 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
 
   const waiting = () => queue.length - inflight.size;
 
+  /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
+  const go = () => {
+    due = true;
+    whenParsed(doc, pump);
+  };
+
   /** Fires the timer in `ms`, unless it is already set to fire sooner. */
   const arm = (ms: number) => {
     const at = Date.now() + ms;
@@ -75,19 +81,26 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
       deadline = at;
       timer = setTimeout(() => {
         deadline = Infinity;
-        due = true;
-        // Not while the page is still being parsed: that is its critical path (README, "Budgets").
-        whenParsed(doc, pump);
+        go();
       }, ms);
     }
   };
 
+  /** A send is due at the end of this task. */
+  let soon = false;
   const kick = () => {
     const count = waiting();
-    // The first message to wait, with nothing under way or just ended: a timer of 0 fires after the current task,
-    // so the calls made in it (the snippet's replayed ones, the page view) share one request.
-    const quiet = count == 1 && !inflight.size && Date.now() - lastEnded >= BATCH_WAIT;
-    if (count) arm(quiet || count >= BATCH_COUNT ? 0 : BATCH_WAIT);
+    if (soon || !count) return;
+    // The first message to wait, with nothing under way or just ended, goes
+    // at the end of the current task, with no timer: the calls made in that
+    // task (the snippet's replayed ones, the page view) share one request.
+    if (count == 1 && !inflight.size && Date.now() - lastEnded >= BATCH_WAIT) {
+      soon = true;
+      NativePromise.resolve().then(() => {
+        soon = false;
+        go();
+      });
+    } else arm(count >= BATCH_COUNT ? 0 : BATCH_WAIT);
   };
 
   const body = (batch: string[]) =>

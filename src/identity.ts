@@ -15,6 +15,9 @@ export interface Identity {
   refresh(): void;
 }
 
+/** What a withdrawal of consent deletes. */
+export const IDENTITY_NAMES = [ANONYMOUS, USER];
+
 /** Keys whose change in another tab calls for a refresh. */
 export const IDENTITY_KEYS = /^_cio(anon)?id$/;
 
@@ -40,7 +43,7 @@ export function createIdentity(stores: KeyValue[]): Identity {
     stores.forEach((store, i) => (stored = held[i] == value || store.set(key, value) || stored));
   };
   const refresh = () => {
-    for (const key of [ANONYMOUS, USER]) {
+    for (const key of IDENTITY_NAMES) {
       // Each store read once: the first that holds the ID wins, the others
       // get a copy (cookies cleared, or Safari expiring script-set cookies).
       // With no store working, memory keeps what it had.

@@ -1,21 +1,24 @@
-import { createApi } from './api';
+import { createApi, type Parts } from './api';
+import { createConsent, CONSENT_KEY } from './consent';
 import { createDelivery, type Delivery } from './delivery';
 import { createEvents } from './events';
-import { createIdentity, IDENTITY_KEYS } from './identity';
+import { createIdentity, IDENTITY_KEYS, IDENTITY_NAMES } from './identity';
 import { debugLogger, warn } from './log';
 import { createMessages } from './message';
-import { createQueue } from './queue';
-import { cookieKeyValue, localStore } from './storage';
+import { createQueue, type Queue } from './queue';
+import { cookieKeyValue, gated, localStore } from './storage';
 import { createTransport } from './transport';
-import type { Cio, Config } from './types';
+import type { Cio, Config, ConsentState } from './types';
 import { NativePromise } from './util';
 
 export type {
   CallOptions,
+  Categories,
   Cio,
   CioEvents,
   CioGlobal,
   Config,
+  ConsentState,
   DeliveryError,
   Handler,
   LifecycleEvent,
@@ -23,43 +26,105 @@ export type {
   Traits,
 } from './types';
 
+/** The state before any decision: `data-consent`, overruled by Global Privacy Control where the site respects it. */
+function startState(config: Config, nav: Navigator): ConsentState {
+  let start = config.consent || 'granted';
+  if (!/^(granted|pending|denied)$/.test(start)) {
+    // Never silently granted: the site meant something else.
+    warn('unknown data-consent, taken as "pending":', start);
+    start = 'pending';
+  }
+  return config.respectGpc && (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl === true ? 'denied' : start;
+}
+
 /**
- * Starts the SDK in `win` and returns its commands: the wiring of identity,
- * message building, queue and delivery. `auto.ts` calls it for the snippet;
- * bundler users call it themselves.
+ * Starts the SDK in `win` and returns its commands: the wiring of consent,
+ * identity, message building, queue and delivery. `auto.ts` calls it for
+ * the snippet; bundler users call it themselves.
  */
 export function init(config: Config, win: Window = window): Cio {
   const events = createEvents();
   const debug = debugLogger(config.debug);
+  const doc = win.document;
+  const site = config.siteId;
+  const cookies = cookieKeyValue(doc, config.cookieDomain);
   const local = localStore(win);
-  const identity = createIdentity([cookieKeyValue(win.document, config.cookieDomain), local]);
-  // An identify or reset in another tab, heard through the localStorage mirror.
-  win.addEventListener('storage', (event) => {
-    if (!event.key || IDENTITY_KEYS.test(event.key)) identity.refresh();
-  });
+  // Until the visitor agrees, the SDK writes nothing but the decision itself.
+  const allowed = () => consent.state() == 'granted';
 
-  // Without a site id, calls are checked and built (so warnings still show) but go nowhere.
-  let delivery: Delivery = { add() {}, flush: () => NativePromise.resolve(true) };
-  if (config.siteId)
-    delivery = createDelivery({
-      win,
-      queue: createQueue(win, local, config.siteId),
-      transport: createTransport(win),
-      url: config.endpoint + '/v1/batch',
-      writeKey: config.siteId,
-      events,
-      debug,
-    });
-  else warn('no data-site-id, nothing is sent');
+  let queue: Queue | undefined;
+  let delivery: Delivery | undefined;
+  let granted: Parts | undefined;
+  let anonymous: Parts | undefined;
+
+  if (!site) warn('no data-site-id, nothing is sent');
+  /**
+   * The queue and its delivery, made once consent lets calls go: stored
+   * while granted, in memory only while denied (the gate refuses writes).
+   * Without a site id, calls are checked and built (so warnings still show)
+   * but go nowhere.
+   */
+  const deliver = (): Delivery =>
+    (delivery =
+      delivery ||
+      (site
+        ? createDelivery({
+            win,
+            queue: (queue = createQueue(win, gated(local, allowed), site)),
+            transport: createTransport(win),
+            url: config.endpoint + '/v1/batch',
+            writeKey: site,
+            events,
+            debug,
+          })
+        : { add() {}, flush: () => NativePromise.resolve(true) }));
+
+  /** Granted: the stored identity (a new one after a withdrawal). */
+  const grant = (): Parts =>
+    (granted = granted || { identity: createIdentity([gated(cookies, allowed), gated(local, allowed)]), delivery: deliver() });
+  // Anonymous mode: one ID for this page, in memory only; what waits is beaconed at the latest on leaving.
+  const parts = () =>
+    consent.state() == 'granted' ? grant() : (anonymous = anonymous || { identity: createIdentity([]), delivery: deliver() });
+
+  /** Denied: the IDs and every tab's queue go, and nothing is written back. */
+  const wipe = () => {
+    granted = undefined;
+    for (const store of [cookies, local]) for (const key of IDENTITY_NAMES) if (store.get(key)) store.set(key, '');
+    for (const key of local.keys()) if (key.indexOf('_cioq_') == 0) local.set(key, '');
+    if (queue) queue.clear();
+  };
+
+  const consent = createConsent({
+    stores: [cookies, local],
+    start: startState(config, win.navigator),
+    anonymous: !!config.anonymousWhenDenied,
+    debug,
+    events,
+    changed: ({ state }) => (state == 'granted' ? grant() : wipe()),
+  });
+  const state = consent.state();
+  if (state == 'granted') grant();
+  if (state == 'denied') wipe();
+
+  win.addEventListener('storage', (event) => {
+    // A decision, identify or reset in another tab, heard through the localStorage mirror.
+    if (!event.key || event.key == CONSENT_KEY) consent.reread();
+    if (granted && (!event.key || IDENTITY_KEYS.test(event.key))) granted.identity.refresh();
+  });
+  // A decision on a sibling subdomain reaches only the shared cookie: look when the visitor comes back.
+  doc.addEventListener('visibilitychange', () => doc.visibilityState == 'visible' && consent.reread());
+  win.addEventListener('pageshow', consent.reread);
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'), 0);
 
   return createApi({
     keepArrays: config.keepArrays,
-    identity,
     messages: createMessages(win),
-    delivery,
+    consent,
+    parts,
+    // Nothing is sent on request unless granted (anonymous mode sends at its own pace).
+    flush: () => (consent.state() == 'granted' ? grant().delivery.flush() : NativePromise.resolve(false)),
     events,
     debug,
     pathname: () => win.location.pathname,

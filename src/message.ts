@@ -1,6 +1,7 @@
 import { ulid } from './id';
 import { bytes, encode, quote } from './json';
 import { campaign, pageContext } from './page';
+import type { Categories } from './types';
 import { safely } from './util';
 
 declare const __VERSION__: string;
@@ -19,7 +20,7 @@ declare const Temporal: { Now: { timeZoneId(): string } };
  * Split from the call so that who the visitor is is read when the message
  * is finished (at once today; later where a call must wait).
  */
-export type Draft = (anonymousId: string, userId: string | undefined) => string | undefined;
+export type Draft = (anonymousId: string, userId: string | undefined, categories?: Categories) => string | undefined;
 
 /**
  * Builds wire messages (README, "What is sent") as JSON text. The text is
@@ -74,14 +75,21 @@ export function createMessages(win: Window) {
     // Written out rather than encoded from an object: this runs on every call.
     // The type, ULID and ISO time need no escaping.
     const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + new Date(now).toISOString() + '"';
-    const tail =
-      ',"' + dataKey + '":' + (dataText && dataText[0] == '{' ? dataText : '{}') + ',"context":' + context() + '}';
-    return (anonymousId, userId) => {
+    const body = ',"' + dataKey + '":' + (dataText && dataText[0] == '{' ? dataText : '{}') + ',"context":';
+    const contextText = context();
+    return (anonymousId, userId, categories) => {
       let text = head + ',"anonymousId":' + quote(anonymousId);
       const all: Record<string, string | undefined> = { userId, ...fields };
       for (const key in all) if (all[key]) text += ',"' + key + '":' + quote(all[key]!);
-      text += tail;
-      return bytes(text) > MAX_MESSAGE ? undefined : text;
+      // The consent given is known only when the message is finished (README, "Consent").
+      text +=
+        body +
+        (categories
+          ? contextText.slice(0, -1) + ',"consent":{"categoryPreferences":' + encode(categories) + '}}'
+          : contextText) +
+        '}';
+      // A UTF-16 unit is at most 3 bytes of UTF-8: most messages need no counting.
+      return text.length * 3 > MAX_MESSAGE && bytes(text) > MAX_MESSAGE ? undefined : text;
     };
   };
 }

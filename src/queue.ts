@@ -24,6 +24,8 @@ export interface Queue {
   save(release?: boolean): void;
   /** Takes over queues left by closed tabs; returns how many messages came. */
   adopt(): number;
+  /** Forgets every message and deletes our key: consent was withdrawn. */
+  clear(): void;
   /** `fn` is called when adopted messages have joined the queue. */
   onAdopt(fn: () => void): void;
 }
@@ -161,6 +163,10 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
     },
     save,
     adopt,
+    clear() {
+      remove(items);
+      save();
+    },
     onAdopt(fn) {
       onAdopt = fn;
     },

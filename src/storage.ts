@@ -17,11 +17,7 @@ export interface LocalStore extends KeyValue {
   keys(): string[];
 }
 
-/**
- * A Web Storage object (`undefined` where it is blocked). Every write of the
- * SDK goes through `set` here or in `cookieKeyValue`: the one place to hold
- * them back.
- */
+/** A Web Storage object (`undefined` where it is blocked). */
 export const storageKeyValue = (store: Storage | undefined): LocalStore => ({
   get: (key) => safely(() => store!.getItem(key)),
   set: (key, value) =>
@@ -36,6 +32,12 @@ export const storageKeyValue = (store: Storage | undefined): LocalStore => ({
       for (let i = store!.length; i--; ) keys.push(store!.key(i)!);
       return keys;
     }, []),
+});
+
+/** `store`, writing only while `allowed()`, deleting always: consent holds back every write of the SDK here (README, "Consent"). */
+export const gated = <S extends KeyValue>(store: S, allowed: () => boolean): S => ({
+  ...store,
+  set: (key: string, value: string) => (!value || allowed()) && store.set(key, value),
 });
 
 /** `localStorage`: even reading the property throws where storage is blocked. */

@@ -8,7 +8,19 @@ export interface Config {
   /** `''` for the registrable domain, worked out at run time. */
   cookieDomain: string;
   debug: boolean;
+  /** `data-consent`: the state when the visitor has made no decision yet; `granted` if left out. */
+  consent?: ConsentState;
+  /** `data-respect-gpc="true"`: Global Privacy Control means denied, unless the visitor decided otherwise. */
+  respectGpc?: boolean;
+  /** `data-consent-denied="anonymous"`: while denied, send cookieless events with a per-page ID. */
+  anonymousWhenDenied?: boolean;
 }
+
+/** Whether the visitor agreed to be tracked (README, "Consent"). */
+export type ConsentState = 'pending' | 'granted' | 'denied';
+
+/** What the visitor agreed to, by category, e.g. `{ analytics: true, advertising: false }`. */
+export type Categories = Record<string, boolean>;
 
 /** All the attributes: the automatic page views are the snippet loader's job, not `init`'s. */
 export interface LoaderConfig extends Config {
@@ -53,6 +65,8 @@ export interface CioEvents {
   sent: Message[];
   /** Messages dropped for good. */
   error: DeliveryError;
+  /** The visitor's decision changed, in this tab or another. */
+  consent: { state: ConsentState; categories?: Categories };
 }
 
 export type LifecycleEvent = keyof CioEvents;
@@ -68,6 +82,11 @@ export interface Cio {
   reset(): void;
   on<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>): void;
   off<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>): void;
+  /**
+   * With no argument, the current state; `granted` (with the categories
+   * agreed to) or `denied` records the visitor's decision. Returns the state.
+   */
+  consent(state?: 'granted' | 'denied', categories?: Categories): ConsentState;
   /** Sends what is waiting now; resolves `true` once the queue is empty, `false` if it could not be emptied yet. */
   flush(): Promise<boolean>;
 }

@@ -16,35 +16,75 @@ var CioEventsView = (function () {
     return isNaN(date) ? '' : date.toTimeString().slice(0, 8);
   }
 
+  /** What a message carries, on one line: the traits of an identify, the properties of the others. */
+  function dataOf(message) {
+    var data = message.type === 'identify' ? message.traits : message.properties;
+    return data && typeof data === 'object' && Object.keys(data).length ? JSON.stringify(data) : '';
+  }
+
+  /**
+   * `context.consent.categoryPreferences`, the categories a visitor consented
+   * to (README, "Consent"), as one chip per category: "✓ analytics",
+   * "✗ advertising". A value that is not a boolean shows as itself, so that a
+   * wrong shape is seen at once.
+   */
+  function consentOf(message) {
+    var consent = message.context && message.context.consent;
+    var preferences = consent && consent.categoryPreferences;
+    if (!preferences || typeof preferences !== 'object') return null;
+    var chips = el('span', 'consent');
+    chips.title = 'context.consent.categoryPreferences';
+    chips.appendChild(el('span', 'consent-label', 'consent'));
+    Object.keys(preferences).forEach(function (category) {
+      var value = preferences[category];
+      var text = value === true ? '\u2713 ' + category : value === false ? '\u2717 ' + category : category + ': ' + JSON.stringify(value);
+      chips.appendChild(el('span', 'chip ' + (value === true ? 'on' : value === false ? 'off' : 'odd'), text));
+    });
+    return chips;
+  }
+
+  /** What the request was, for a row of a request that stored nothing. */
+  function requestOf(request) {
+    // Without a writeKey the body was not read as a batch (malformed, too large...).
+    var what = request.writeKey ? 'batch of ' + request.count + ' from ' + request.writeKey : 'body of ' + request.bytes + ' B';
+    return what + (request.fault ? ' (injected fault)' : '');
+  }
+
   /**
    * One entry of the store as a row. The full row (live view) has a cell per
    * column of its header; the compact one (demo panel) has type, name and the
-   * time it was received.
+   * time it was received. Under them: the message's data and consent, and the
+   * reason of a row that is marked.
    */
   function row(entry, fresh, compact) {
     var message = entry.message || {};
     var details = el('details', 'entry kind-' + entry.kind + (compact ? ' compact' : '') + (fresh ? ' fresh' : ''));
     var summary = el('summary');
     var type = el('span', 'cell type');
+    summary.appendChild(type);
     if (entry.kind === 'request') {
       type.appendChild(el('span', 'badge bad', entry.request.status ? 'HTTP ' + entry.request.status : 'dropped'));
-      summary.appendChild(type);
-      var from = entry.request.writeKey ? ' from ' + entry.request.writeKey : '';
-      summary.appendChild(el('span', compact ? 'cell name' : 'cell name span', 'batch of ' + entry.request.count + from + (entry.request.fault ? ' (injected fault)' : '')));
+      summary.appendChild(el('span', compact ? 'cell name' : 'cell name span', requestOf(entry.request)));
     } else {
       type.appendChild(el('span', 'badge type-' + message.type, message.type == null ? '?' : message.type));
       if (entry.kind !== 'accepted') type.appendChild(el('span', 'badge ' + entry.kind, entry.kind));
-      summary.appendChild(type);
       var name = message.type === 'track' ? message.event : message.type === 'page' ? message.name : message.userId;
       summary.appendChild(el('span', 'cell name', name == null ? '' : name));
       if (!compact) {
-        summary.appendChild(el('span', 'cell mono', message.anonymousId == null ? '' : message.anonymousId));
-        summary.appendChild(el('span', 'cell mono', message.userId == null ? '' : message.userId));
-        summary.appendChild(el('span', 'cell mono', message.messageId == null ? '' : message.messageId));
-        summary.appendChild(el('span', 'cell mono', message.timestamp == null ? '' : message.timestamp));
+        ['anonymousId', 'userId', 'messageId', 'timestamp'].forEach(function (field) {
+          summary.appendChild(el('span', 'cell mono', message[field] == null ? '' : message[field]));
+        });
       }
     }
     if (compact) summary.appendChild(el('span', 'cell mono time', timeOf(entry.receivedAt)));
+    var data = entry.kind === 'request' ? '' : dataOf(message);
+    var consent = entry.kind === 'request' ? null : consentOf(message);
+    if (data || consent) {
+      var extra = el('span', 'extra');
+      if (data) extra.appendChild(el('span', 'data mono', data));
+      if (consent) extra.appendChild(consent);
+      summary.appendChild(extra);
+    }
     // The reason stays visible on the collapsed row: it is why the row is marked.
     if (entry.reason) summary.appendChild(el('span', 'reason', entry.reason));
     details.appendChild(summary);
@@ -136,5 +176,5 @@ var CioEventsView = (function () {
     return source;
   }
 
-  return { el: el, row: row, showEntries: showEntries };
+  return { showEntries: showEntries };
 })();

@@ -6,16 +6,17 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { REPO_ROOT as ROOT } from '../../collector/root.mjs';
 import { startCollector } from '../../collector/server.mjs';
 import { renderSnippet } from '../../collector/snippet.mjs';
 import type { Message } from '../../src/types';
 import { classicSnippet } from '../fixtures/classic-snippet';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
-export const ROOT = resolve(__dirname, '../..');
+export { ROOT };
 export const SITE = 'e2e-site';
 
 /** A message as the collector stored it: the SDK's `Message`, its `context` read field by field. */

@@ -1,6 +1,7 @@
 import { isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApi } from '../../src/api';
+import { createConsent } from '../../src/consent';
 import { createEvents } from '../../src/events';
 import { createIdentity } from '../../src/identity';
 import { createMessages, MAX_MESSAGE } from '../../src/message';
@@ -16,16 +17,21 @@ function setup(keepArrays = false) {
   const off = vi.spyOn(events, 'off');
   const dropped = vi.fn();
   events.on('error', (error) => dropped(error.reason));
+  const delivery = {
+    add: vi.fn((text: string) => void delivered.push(JSON.parse(text))),
+    flush: vi.fn(() => Promise.resolve(true)),
+  };
+  const debug = vi.fn();
   const deps = {
     keepArrays,
     identity,
     messages: createMessages(win),
-    delivery: {
-      add: vi.fn((text: string) => void delivered.push(JSON.parse(text))),
-      flush: vi.fn(() => Promise.resolve(true)),
-    },
+    consent: createConsent({ stores: [], start: 'granted', anonymous: false, debug, events, changed() {} }),
+    parts: () => ({ identity, delivery }),
+    flush: delivery.flush,
+    delivery,
     events,
-    debug: vi.fn(),
+    debug,
     pathname: () => win.location.pathname,
   };
   const api = createApi(deps);

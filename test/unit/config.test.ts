@@ -18,7 +18,18 @@ describe('readConfig', () => {
       cookieDomain: '',
       spa: false,
       debug: false,
+      consent: 'granted',
+      respectGpc: false,
+      anonymousWhenDenied: false,
     });
+  });
+
+  it('reads data-consent as written (init checks it), data-respect-gpc and data-consent-denied', () => {
+    expect(config({ 'data-consent': 'pending' }).consent).toBe('pending');
+    expect(config({ 'data-consent': 'maybe' }).consent).toBe('maybe');
+    expect(config({ 'data-respect-gpc': 'true' }).respectGpc).toBe(true);
+    expect(config({ 'data-consent-denied': 'anonymous' }).anonymousWhenDenied).toBe(true);
+    expect(config({ 'data-consent-denied': 'drop' }).anonymousWhenDenied).toBe(false);
   });
 
   it('reads the site id, trimmed; missing or empty gives ""', () => {

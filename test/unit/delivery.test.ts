@@ -100,6 +100,14 @@ describe('batching', () => {
     expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 5)]);
   });
 
+  it('sends it at the end of the task, with no timer (a background tab would delay one)', async () => {
+    const { add, transport } = setup();
+    add(0, 3);
+    expect(transport.post).not.toHaveBeenCalled();
+    await null;
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 3)]);
+  });
+
   it('batches fewer than 20 arriving within the window after a request for one second after the first of them', async () => {
     const { add, transport } = setup();
     add(0, 1);

@@ -1,0 +1,99 @@
+import type { Events } from './events';
+import { encode } from './json';
+import { warn } from './log';
+import type { KeyValue } from './storage';
+import type { Categories, ConsentState } from './types';
+import { isObject, safely } from './util';
+
+/** README "Consent": the remembered decision, in the cookie and its localStorage mirror. */
+export const CONSENT_KEY = '_cioconsent';
+/** A remembered decision is asked again after a year (CNIL: 13 months at most). */
+const REMEMBERED = 31536e6;
+/** Calls held while pending, at most; then the oldest go. */
+const MAX_HELD = 1000;
+
+export interface Decision {
+  state: ConsentState;
+  categories?: Categories;
+}
+
+export interface ConsentParts {
+  /** Where the decision is remembered, read in order: the cookie (shared with subdomains), then localStorage. */
+  stores: KeyValue[];
+  /** The state when nothing is remembered (`data-consent`, or denied by Global Privacy Control). */
+  start: ConsentState;
+  /** `data-consent-denied="anonymous"`: while denied, calls still go, cookieless. */
+  anonymous: boolean;
+  debug: (...args: unknown[]) => void;
+  /** Each change of the decision, here or in another tab, before held calls run and listeners hear it. */
+  changed: (decision: Decision) => void;
+  events: Events;
+}
+
+export type Consent = ReturnType<typeof createConsent>;
+
+/**
+ * Whether the visitor agreed, and what waits for it: while pending, every
+ * finished-to-be call is held in memory, in order, and run at the grant, or
+ * dropped at a denial.
+ */
+export function createConsent({ stores, start, anonymous, debug, changed, events }: ConsentParts) {
+  let held: (() => void)[] = [];
+  let warned = false;
+
+  const remembered = () => {
+    for (const store of stores) {
+      const saved = safely(() => JSON.parse(store.get(CONSENT_KEY)!)) as unknown;
+      if (isObject(saved) && /^(granted|denied)$/.test(saved.state as string) && Date.now() - (saved.at as number) < REMEMBERED)
+        return saved as unknown as Decision;
+    }
+    return undefined;
+  };
+
+  let current: Decision = remembered() || { state: start };
+  /** To tell a change from the same decision heard again. */
+  const same = (decision: Decision) => encode([decision.state, decision.categories]);
+  let text = same(current);
+
+  const take = (decision: Decision) => {
+    if (same(decision) == text) return;
+    text = same(decision);
+    current = { state: decision.state, categories: decision.categories };
+    changed(current);
+    if (current.state == 'granted') for (const finish of held.splice(0)) finish();
+    else held = [];
+    events.emit('consent', () => current);
+  };
+
+  return {
+    state: () => current.state,
+    categories: () => current.categories,
+    /**
+     * Runs `finish` (the part of a call that needs the visitor's identity)
+     * now, at the grant, or never. `identifying` calls (identify, reset)
+     * never run in anonymous mode.
+     */
+    run(finish: () => void, identifying?: boolean) {
+      const state = current.state;
+      if (state == 'granted' || (state == 'denied' && anonymous && !identifying)) finish();
+      else if (state == 'pending') {
+        if (held.push(finish) > MAX_HELD) {
+          held.shift();
+          if (!warned) warn('consent pending: more than ' + MAX_HELD + ' calls held, dropping the oldest');
+          warned = true;
+        }
+      } else debug('consent denied: not sent');
+    },
+    /** The visitor's decision, remembered for the site's next pages and its other tabs. */
+    decide(state: 'granted' | 'denied', categories?: Categories) {
+      const value = encode({ state, categories, at: Date.now() })!;
+      for (const store of stores) store.set(CONSENT_KEY, value);
+      take({ state, categories });
+    },
+    /** Takes up a decision made meanwhile in another tab, or on a sibling subdomain. */
+    reread() {
+      const saved = remembered();
+      if (saved) take(saved);
+    },
+  };
+}
