@@ -9,6 +9,8 @@ const EVERY_ENGINE = [
   'test/e2e/consent.test.ts',
   'test/e2e/sdk.test.ts',
   'test/e2e/sdk-loading.test.ts',
+  'test/e2e/delivery.test.ts',
+  'test/e2e/delivery-lifecycle.test.ts',
   'test/e2e/hostile.test.ts',
   'test/e2e/host-pages.test.ts',
   'test/e2e/pageviews.test.ts',

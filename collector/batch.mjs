@@ -7,6 +7,13 @@ import { MAX_BODY_BYTES, parseBatchBody } from './validate.mjs';
 /** The media type of a request, without parameters: "text/plain;charset=UTF-8" → "text/plain". */
 const mediaType = (req) => (req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
 
+/**
+ * What a request carried, message by message, also when it failed: so a
+ * test can tell a retry (the same messageId again) from a message made anew.
+ */
+const carried = (batch) =>
+  batch.map((m) => (m && typeof m === 'object' ? { messageId: m.messageId, type: m.type, event: m.event, name: m.name } : {}));
+
 /** One console line of a recorded request. */
 function describeRequest(request) {
   const time = new Date(request.at).toTimeString().slice(0, 8);
@@ -58,7 +65,7 @@ export function createBatchHandler({ store, faults, sleep, say }) {
         writeKey: parsed.body.writeKey,
         sentAt: parsed.body.sentAt,
         fields: Object.keys(parsed.body),
-        ids: parsed.body.batch.map((message) => message?.messageId),
+        carried: carried(parsed.body.batch),
       }),
     };
 

@@ -94,7 +94,9 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
     // The first message to wait, with nothing under way or just ended, goes
     // at the end of the current task, with no timer: the calls made in that
     // task (the snippet's replayed ones, the page view) share one request.
-    if (count == 1 && !inflight.size && Date.now() - lastEnded >= BATCH_WAIT) {
+    // So does every message of a hidden page: it may be closed or discarded
+    // without notice, and its timers are held back (a second or more in Firefox).
+    if (doc.visibilityState == 'hidden' || (count == 1 && !inflight.size && Date.now() - lastEnded >= BATCH_WAIT)) {
       soon = true;
       NativePromise.resolve().then(() => {
         soon = false;

@@ -116,8 +116,9 @@ export function init(config: Config, win: Window = window): Cio {
   doc.addEventListener('visibilitychange', consent.reread);
   win.addEventListener('pageshow', (event) => {
     consent.reread();
-    // Back from the back/forward cache: the storage events of the time away were never heard.
-    if (granted && (event as PageTransitionEvent).persisted) granted.refresh();
+    // Back from the back/forward cache: the storage events of the time away were never heard,
+    // so every key is taken as changed.
+    if (granted && (event as PageTransitionEvent).persisted) granted.heard(null, null);
   });
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).

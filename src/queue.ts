@@ -3,6 +3,7 @@ import { bytes } from './json';
 import { warn } from './log';
 import { whenParsed } from './page';
 import type { LocalStore } from './storage';
+import { NativePromise } from './util';
 
 /** A tab whose queue has not been written for this long is taken to be gone (crashed, or killed asleep). */
 const LEASE = 5 * 60e3;
@@ -53,7 +54,8 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
   let size = 0;
   /** What our key held after our last write: to notice a tab having adopted it since. */
   let written = '';
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** A write is due at the end of the task (write-behind). */
+  let due = false;
   let heartbeat: ReturnType<typeof setTimeout> | undefined;
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
@@ -61,8 +63,7 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
   let onAdopt = () => {};
 
   const save = (release = released) => {
-    clearTimeout(timer);
-    timer = undefined;
+    due = false;
     // Our key gone: adopted by another tab if we had released it or let the
     // lease lapse (those messages are its to send now); otherwise the page
     // cleared localStorage, and we write everything back. (A read that
@@ -81,6 +82,16 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
     else {
       clearTimeout(heartbeat);
       heartbeat = undefined;
+    }
+  };
+
+  // Write-behind: a burst of calls costs one write, not one per call. At the
+  // end of the task, not on a timer: a background tab's timers are held back
+  // (a second or more in Firefox), and such a tab may be closed meanwhile.
+  const writeBehind = () => {
+    if (!due) {
+      due = true;
+      NativePromise.resolve().then(() => due && save());
     }
   };
 
@@ -156,12 +167,11 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
     },
     add(message) {
       append([message]);
-      // Write-behind: a burst of calls costs one write, not one per call.
-      timer = timer || setTimeout(save, 0);
+      writeBehind();
     },
     remove(messages) {
       remove(messages);
-      timer = timer || setTimeout(save, 0);
+      writeBehind();
     },
     save,
     adopt,

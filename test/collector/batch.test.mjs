@@ -33,9 +33,13 @@ describe('POST /v1/batch', () => {
       url: `${collector.url}/v1/batch`,
       sentAt: JSON.parse(body).sentAt,
       fields: ['writeKey', 'sentAt', 'batch'],
-      ids: [ulid(1), ulid(2), ulid(3)],
     });
     expect(request.headers['content-type']).toBe('text/plain;charset=UTF-8');
+    expect(request.carried).toEqual([
+      { messageId: ulid(1), type: 'track', event: 'event_1', name: undefined },
+      { messageId: ulid(2), type: 'page', event: undefined, name: '/products' },
+      { messageId: ulid(3), type: 'identify', event: 'event_3', name: undefined },
+    ]);
   });
 
   it('accepts application/json, and rejects other content types with 415', async () => {

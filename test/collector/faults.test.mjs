@@ -54,7 +54,8 @@ describe('fault injection', () => {
     collector.fault({ drop: true });
     await expect(postBatch(collector, [message(1)])).rejects.toThrow(TypeError);
     expect(collector.store.events()).toEqual([]);
-    expect(collector.store.requests()).toMatchObject([{ status: 0, count: 1, accepted: 0, fault: { drop: true } }]);
+    // What it carried is recorded all the same: a retry of it can be told by its messageId.
+    expect(collector.store.requests()).toMatchObject([{ status: 0, count: 1, accepted: 0, fault: { drop: true }, carried: [{ messageId: ulid(1) }] }]);
     expect((await postBatch(collector, [message(1)])).status).toBe(200);
   });
 

@@ -221,54 +221,54 @@ async function launchWebKit(): Promise<Engine> {
     async newSession() {
       const driver = await start();
       sessions.add(driver);
-      let first = true;
+      const first = await driver.getWindowHandle();
+      // One window has the focus at a time: a tab's command and the switch to its window go together.
+      let last: Promise<unknown> = Promise.resolve();
+      const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
+        const done = last.then(run, run);
+        last = done.catch(() => undefined);
+        return done;
+      };
       return {
-        async newTab() {
-          // The session opens with one window; later tabs are new windows.
-          if (!first) await driver.switchTo().newWindow('tab');
-          first = false;
-          const handle = await driver.getWindowHandle();
-          const focus = () => driver.switchTo().window(handle);
-          return {
-            goto: async (url) => {
-              await focus();
-              await driver.get(url);
-            },
-            evaluate: async (fn, arg) => {
-              await focus();
-              // An async function, for the engine's own Promise: the page's may be replaced, or broken.
-              const result = (await driver.executeAsyncScript(
-                `const done = arguments[arguments.length - 1];
-                const json = ${pageJson.toString()};
-                (async () => (${fn.toString()})(arguments[0]))()
-                  .then((value) => done(json({ value })), (e) => done(json({ error: String(e && e.stack || e) })));`,
-                arg ?? null,
-              )) as string;
-              // A string crosses WebDriver untouched; an undefined value is left out of it, as the other two drivers give it.
-              const { value, error } = JSON.parse(result) as { value?: unknown; error?: string };
-              if (error !== undefined) throw new Error(error);
-              return value as never;
-            },
-            reload: async () => {
-              await focus();
-              await driver.navigate().refresh();
-            },
-            back: async () => {
-              await focus();
-              await driver.navigate().back();
-            },
-            close: async () => {
-              await focus();
-              await driver.close();
-            },
-            cookies: async () => {
-              await focus();
-              return (await driver.manage().getCookies()).map(({ expiry, ...c }) =>
-                cookie({ ...c, expires: typeof expiry === 'number' ? expiry : -1 }),
-              );
-            },
-          };
-        },
+        newTab: () =>
+          exclusive(async () => {
+            // Every tab is a new window: the one the session opened with stays, blank,
+            // since closing a session's last window ends the WebDriver session.
+            // (From the first window: the focused one may have been closed.)
+            await driver.switchTo().window(first);
+            await driver.switchTo().newWindow('tab');
+            const handle = await driver.getWindowHandle();
+            /** `run` with this tab's window focused, no other tab's command in between. */
+            const inTab = <T>(run: () => Promise<T>) => exclusive(() => driver.switchTo().window(handle).then(run));
+            const tab: Tab = {
+              goto: (url) => inTab(() => driver.get(url)),
+              evaluate: (fn, arg) =>
+                inTab(async () => {
+                  // An async function, for the engine's own Promise: the page's may be replaced, or broken.
+                  const result = (await driver.executeAsyncScript(
+                    `const done = arguments[arguments.length - 1];
+                    const json = ${pageJson.toString()};
+                    (async () => (${fn.toString()})(arguments[0]))()
+                      .then((value) => done(json({ value })), (e) => done(json({ error: String(e && e.stack || e) })));`,
+                    arg ?? null,
+                  )) as string;
+                  // A string crosses WebDriver untouched; an undefined value is left out of it, as the other two drivers give it.
+                  const { value, error } = JSON.parse(result) as { value?: unknown; error?: string };
+                  if (error !== undefined) throw new Error(error);
+                  return value as never;
+                }),
+              reload: () => inTab(() => driver.navigate().refresh()),
+              back: () => inTab(() => driver.navigate().back()),
+              close: () => inTab(() => driver.close()),
+              cookies: () =>
+                inTab(async () =>
+                  (await driver.manage().getCookies()).map(({ expiry, ...c }) =>
+                    cookie({ ...c, expires: typeof expiry === 'number' ? expiry : -1 }),
+                  ),
+                ),
+            };
+            return tab;
+          }),
         async close() {
           sessions.delete(driver);
           await driver.quit();

@@ -33,16 +33,18 @@ export interface BatchRequest {
   duplicates: number;
   rejected: number;
   bytes: number;
+  /** Made by sendBeacon (Sec-Fetch-Mode: no-cors). */
   beacon: boolean;
   method: string;
   url: string;
   /** As Node reports them: lower-case names. */
   headers: Record<string, string | undefined>;
-  /** From a body that parsed: its writeKey and sentAt, its top-level keys in order, its messages' ids. */
+  /** From a body that parsed: its writeKey and sentAt, its top-level keys in order. */
   writeKey?: string;
   sentAt?: string;
   fields?: string[];
-  ids?: string[];
+  /** What it carried, message by message, also when it failed. */
+  carried?: { messageId?: string; type?: string; event?: string; name?: string }[];
   /** The fault injected into this request (`Collector.fault`), if any. */
   fault?: object;
 }

@@ -241,7 +241,7 @@ describe('loading', () => {
       const made = suite.collector.store.requests().filter(fromPage('/t/twice/'));
       return made.length >= 1 ? made : undefined;
     }, 'batch requests from the page');
-    const sentIds = requests.flatMap((r) => r.ids ?? []);
+    const sentIds = requests.flatMap((r) => (r.carried ?? []).map((c) => c.messageId));
     expect(new Set(sentIds).size).toBe(sentIds.length);
     expect(await page.warnings()).toEqual([]);
     await suite.expectClean([page], all);
@@ -339,7 +339,7 @@ describe('configuration', () => {
       expect(site.store.events()).toEqual([]);
       const batches = await waitFor(() => {
         const made = suite.collector.store.requests();
-        return made.flatMap((b) => b.ids ?? []).length >= 6 ? made : undefined;
+        return made.flatMap((b) => (b.carried ?? []).map((c) => c.messageId)).length >= 6 ? made : undefined;
       }, 'the collector to have seen the 6 messages posted');
       for (const b of batches) {
         expect(b.url).toBe(endpoint + '/v1/batch');
@@ -349,7 +349,7 @@ describe('configuration', () => {
         expect(b.fields).toEqual(['writeKey', 'sentAt', 'batch']);
         expect(b).toMatchObject({ writeKey: SITE, sentAt: expect.stringMatching(ISO_RE) });
       }
-      expect(batches.flatMap((b) => b.ids)).toEqual(got.map((m) => m.messageId));
+      expect(batches.flatMap((b) => (b.carried ?? []).map((c) => c.messageId))).toEqual(got.map((m) => m.messageId));
 
       // data-debug: each call and each request is logged.
       const logs = ours(await page.logs());

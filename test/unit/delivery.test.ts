@@ -108,6 +108,22 @@ describe('batching', () => {
     expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 3)]);
   });
 
+  it('does not batch in a hidden page: what it adds goes at the end of the task, after the request under way', async () => {
+    // A hidden page may be closed or discarded without notice (Firefox, closing a background tab, may then lose what it
+    // hands over), and its timers are held back: so it waits for no batch window.
+    const { win, add, transport } = setup();
+    hide(win);
+    add(0, 1);
+    await null;
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 1)]);
+    add(1, 3);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 1), range(1, 3)]);
+    add(4, 2);
+    await null;
+    expect(transport.posts.map((p) => events(p.body))).toEqual([range(0, 1), range(1, 3), range(4, 2)]);
+  });
+
   it('batches fewer than 20 arriving within the window after a request for one second after the first of them', async () => {
     const { add, transport } = setup();
     add(0, 1);
