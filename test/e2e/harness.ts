@@ -1,20 +1,18 @@
 /**
  * End-to-end harness: the real collector (collector/server.mjs) on a free
- * port, the real built dist/track.js, and headless Chromium from Debian
- * driven by playwright-core. Test pages are served on the collector's origin
- * through Playwright routing, with the real snippet pasted in.
+ * port with a data folder of its own, the test pages it serves (the real
+ * snippet pasted in, loading the real built dist/track.js), and polling
+ * with a deadline. The engines and the per-test fixture are engines.ts and
+ * fixture.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { REPO_ROOT as ROOT } from '../../collector/root.mjs';
 import { startCollector } from '../../collector/server.mjs';
 import { renderSnippet } from '../../collector/snippet.mjs';
 import type { Message } from '../../src/types';
 import { classicSnippet } from '../fixtures/classic-snippet';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
 export { ROOT };
 export const SITE = 'e2e-site';
@@ -67,10 +65,6 @@ export interface Collector {
 }
 
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}
-
 /** The collector on a free port with a data folder of its own. */
 export async function launchCollector(): Promise<Collector & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cio-e2e-'));
@@ -111,63 +105,6 @@ export function pageHtml(opts: PageOptions = {}): string {
 <body>${opts.body || '<h1>e2e</h1>'}</body></html>`;
 }
 
-/**
- * Has the collector serve `html(url)` for every page under `/t/`, on its own
- * origin (so cookies, storage and the default endpoint are the collector's).
- * Served by the collector itself rather than Playwright routing, so that
- * requests from closing pages (keepalive, beacons) are not intercepted.
- */
-export function servePages(collector: Collector, html: (url: URL) => string): void {
-  collector.setPages((url: URL) => (url.pathname.startsWith('/t/') ? html(url) : undefined));
-}
-
-/**
- * One browser and collector for the file, a fresh browser context per test:
- * registers the file's hooks. Pages under /t/ are served from `pages` by
- * path (cleared, with the collector's faults and store, before each test),
- * else from `fallback`.
- */
-export function usePageSuite(fallback: (url: URL) => string) {
-  let browser: Browser;
-  let collector: Collector;
-  let context: BrowserContext | undefined;
-  /** HTML served under /t/, by path. */
-  const pages = new Map<string, string>();
-
-  beforeAll(async () => {
-    [browser, collector] = await Promise.all([launchBrowser(), launchCollector()]);
-    servePages(collector, (url) => pages.get(url.pathname) ?? fallback(url));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await collector?.close();
-  });
-  beforeEach(() => {
-    pages.clear();
-    collector.clearFaults();
-    collector.store.clear();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-
-  return {
-    pages,
-    get collector() {
-      return collector;
-    },
-    /** A page in a fresh context (closed after the test), `initScript` run before any of its own, watched for errors. */
-    async openPage(initScript?: string): Promise<{ page: Page; errors: string[] }> {
-      context = await browser.newContext();
-      if (initScript) await context.addInitScript(initScript);
-      const page = await context.newPage();
-      const errors = watchErrors(page);
-      return { page, errors };
-    },
-  };
-}
-
 /** Matches the track named `name`. */
 export const byEvent = (name: string) => (m: WireMessage) => m.type === 'track' && m.event === name;
 
@@ -202,16 +139,6 @@ export function waitForEvents(
     `${count} matching events at the collector`,
     timeout,
   );
-}
-
-/** Everything that would tell a site owner we broke their page: uncaught errors and console.error. */
-export function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push('console.error: ' + m.text());
-  });
-  return errors;
 }
 
 /** Ids of the stored messages, with how many times each id was stored (must be 1). */
