@@ -10,7 +10,7 @@
  */
 (function (w, d) {
   var cio = (w._cio = w._cio || []);
-  var methods = 'load identify sidentify track page on off reset'.split(' ');
+  var methods = 'load identify sidentify track page on off reset consent'.split(' ');
   var stub = function (name) {
     // Never replace a real method: the snippet may run again after the SDK loaded.
     cio[name] =

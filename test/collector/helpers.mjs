@@ -10,6 +10,7 @@ import { startCollector } from '../../collector/server.mjs';
 
 export const SNIPPET_SOURCE = join(REPO_ROOT, 'snippet', 'snippet.js');
 export const SNIPPET_MIN = join(REPO_ROOT, 'snippet', 'snippet.min.js');
+export const SNIPPET_TRUSTED_TYPES = join(REPO_ROOT, 'snippet', 'snippet-trusted-types.js');
 
 const cleanups = []; // run after each test, last first
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { renderSnippet } from '../../collector/snippet.mjs';
-import { SNIPPET_MIN, SNIPPET_SOURCE, tempDir } from './helpers.mjs';
+import { SNIPPET_MIN, SNIPPET_SOURCE, SNIPPET_TRUSTED_TYPES, tempDir } from './helpers.mjs';
 
 describe('renderSnippet', () => {
   /** Runs a rendered snippet against a minimal DOM; returns the `_cio` stub and the inserted <script>. */
@@ -27,7 +27,7 @@ describe('renderSnippet', () => {
   const variants = () => {
     const dir = tempDir();
     const minified = existsSync(SNIPPET_MIN) ? readFileSync(SNIPPET_MIN, 'utf8') : null;
-    const files = [['snippet/snippet.js (readable)', SNIPPET_SOURCE], ...realMin];
+    const files = [['snippet/snippet.js (readable)', SNIPPET_SOURCE], ['snippet/snippet-trusted-types.js', SNIPPET_TRUSTED_TYPES], ...realMin];
     if (minified) {
       // terser may pick single quotes one day: the renderer must not care.
       writeFileSync(join(dir, 'single.js'), minified.replaceAll('"', "'"));
@@ -75,5 +75,16 @@ describe('renderSnippet', () => {
     expect(() => renderSnippet({ siteId: 's', file: join(dir, 'snippet.min.js') })).toThrow(/not found: run `npm run build`/);
     writeFileSync(join(dir, 'changed.js'), 'var s = document.createElement("script"); s.dataset.siteId = "YOUR_SITE_ID";');
     expect(() => renderSnippet({ siteId: 's', file: join(dir, 'changed.js') })).toThrow(/update collector\/snippet\.mjs/);
+  });
+
+  it('the Trusted Types variant is snippet.js but for how the URL is set (the two are pasted whole, so they must not drift apart)', () => {
+    const body = (file) => {
+      const code = readFileSync(file, 'utf8');
+      return code.slice(code.indexOf('(function (w, d) {'));
+    };
+    const trusted = body(SNIPPET_TRUSTED_TYPES);
+    const urlBlock = /  var src = '(.*?)';\n[\s\S]*?    script\.src = src;\n  \} catch \(e\) \{\n    return;\n  \}\n/;
+    expect(trusted).toMatch(urlBlock);
+    expect(trusted.replace(urlBlock, "  script.src = '$1';\n")).toBe(body(SNIPPET_SOURCE));
   });
 });
