@@ -55,56 +55,45 @@ async function checkExactlyOnce(s: Scenario) {
 
 const via = (s: Scenario) => s.requestSummary();
 
+/** `count` tracks (with `data`), then the page is closed: everything arrives, as it closes or on the next load, exactly once. */
+async function closedAfter(label: string, count: number, data?: Record<string, unknown>) {
+  const s = scenario(label);
+  const page = await s.open('a');
+  s.t0 = Date.now();
+  await s.track(page, 'c', 0, count, data);
+  await s.close(page);
+  const atClose = await arrivedWithin(s, 10_000);
+  const requestsAtClose = via(s);
+  await s.lapseUnreleased();
+  await nextLoad(s, 'b');
+  await checkExactlyOnce(s);
+  s.report(atClose ? `arrived as the page closed: ${requestsAtClose}` : `arrived on the next load: ${via(s)}`);
+}
+
+/** `count` tracks (with `data`), then the page navigates away: everything arrives exactly once. */
+async function navigatedAfter(label: string, count: number, data?: Record<string, unknown>) {
+  const s = scenario(label);
+  const page = await s.open('a');
+  s.t0 = Date.now();
+  await s.track(page, 'n', 0, count, data);
+  await s.goto(page, 'b');
+  await drain(s, page, 'b');
+  await checkExactlyOnce(s);
+  s.report(`requests ${via(s)}`);
+}
+
 describe('the page goes away', () => {
-  it('page closed right after 20 tracks: they arrive (as it closes, or on the next load) exactly once', async () => {
-    const s = scenario('7a close after 20 tracks');
-    const page = await s.open('a');
-    s.t0 = Date.now();
-    await s.track(page, 'c', 0, 20);
-    await s.close(page);
-    const atClose = await arrivedWithin(s, 10_000);
-    const requestsAtClose = via(s);
-    await s.lapseUnreleased();
-    await nextLoad(s, 'b');
-    await checkExactlyOnce(s);
-    s.report(atClose ? `arrived as the page closed: ${requestsAtClose}` : `arrived on the next load: ${via(s)}`);
-  });
+  it('page closed right after 20 tracks: they arrive (as it closes, or on the next load) exactly once', () =>
+    closedAfter('7a close after 20 tracks', 20));
 
-  it('page closed with a backlog of 150 × 1 KB: everything arrives exactly once', async () => {
-    const s = scenario('7b close with a backlog');
-    const page = await s.open('a');
-    s.t0 = Date.now();
-    await s.track(page, 'c', 0, 150, PAD);
-    await s.close(page);
-    const atClose = await arrivedWithin(s, 10_000);
-    const requestsAtClose = via(s);
-    await s.lapseUnreleased();
-    await nextLoad(s, 'b');
-    await checkExactlyOnce(s);
-    s.report(`${atClose ? 'all arrived as the page closed' : 'completed on the next load'}; requests ${atClose ? requestsAtClose : via(s)}`);
-  }, 120_000);
+  it('page closed with a backlog of 150 × 1 KB: everything arrives exactly once', () =>
+    closedAfter('7b close with a backlog', 150, PAD), 120_000);
 
-  it('navigation away right after 15 tracks (still waiting on the 1 s timer): all arrive exactly once', async () => {
-    const s = scenario('8a navigate after 15 tracks');
-    const page = await s.open('a');
-    s.t0 = Date.now();
-    await s.track(page, 'n', 0, 15);
-    await s.goto(page, 'b');
-    await drain(s, page, 'b');
-    await checkExactlyOnce(s);
-    s.report(`requests ${via(s)}`);
-  });
+  it('navigation away right after 15 tracks (still waiting on the 1 s timer): all arrive exactly once', () =>
+    navigatedAfter('8a navigate after 15 tracks', 15));
 
-  it('navigation away with a backlog of 150 × 1 KB: all arrive exactly once', async () => {
-    const s = scenario('8b navigate with a backlog');
-    const page = await s.open('a');
-    s.t0 = Date.now();
-    await s.track(page, 'n', 0, 150, PAD);
-    await s.goto(page, 'b');
-    await drain(s, page, 'b');
-    await checkExactlyOnce(s);
-    s.report(`requests ${via(s)}`);
-  }, 120_000);
+  it('navigation away with a backlog of 150 × 1 KB: all arrive exactly once', () =>
+    navigatedAfter('8b navigate with a backlog', 150, PAD), 120_000);
 });
 
 describe('the persisted queue', () => {
