@@ -302,16 +302,22 @@ describe('configuration', () => {
       const [start] = await suite.wait(1, (m) => underPath('/t/spa/')(m) && m.context.page.url.startsWith(site.url));
       const anon = start.anonymousId;
 
-      const go = (fn: () => void) => tab.evaluate(fn);
+      // Navigations as a person makes them: each page seen (its page event sent, after the
+      // wait for the app's title) before the next. Quicker ones count once, for where they led.
+      let seen = 1;
+      const go = async (fn: () => void, pageEvent = true) => {
+        await tab.evaluate(fn);
+        if (pageEvent) await suite.wait(++seen, byAnon(anon));
+      };
       await go(() => history.pushState({}, '', '/t/spa/next')); // new path
       await go(() => history.pushState({}, '', '/t/spa/next?tab=2&tab=3')); // query change
       await go(() => {
         location.hash = 'section'; // hash only: no page event
-      });
-      await go(() => history.pushState({}, '', '/t/spa/next?tab=2&tab=3#other')); // hash only
+      }, false);
+      await go(() => history.pushState({}, '', '/t/spa/next?tab=2&tab=3#other'), false); // hash only
       await go(() => history.replaceState({}, '', '/t/spa/replaced')); // replaceState: new path
       // popstate back to /t/spa/next?tab=2&tab=3#section: a path and query change.
-      await tab.evaluate(
+      await go(
         () =>
           new Promise<void>((resolve) => {
             addEventListener('popstate', () => resolve(), { once: true });
