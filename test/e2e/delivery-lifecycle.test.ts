@@ -218,7 +218,7 @@ describe('a tab frozen by the browser', () => {
   // Chromium freezes background tabs (and may then discard them with no further
   // event); no driver can freeze a page, so the test dispatches the `freeze`
   // and `resume` events Chromium would. (Firefox and WebKit have no such
-  // events: a tab they discard says nothing, see "a tab discarded without a word".)
+  // events: a tab they discard says nothing, and its queue waits for the lease to lapse: README, "Several tabs".)
   const lifecycle = (page: Tab, type: 'freeze' | 'resume') =>
     page.evaluate((t) => document.dispatchEvent(new Event(t)), type);
 
