@@ -234,10 +234,15 @@ async function launchWebKit(): Promise<Engine> {
           exclusive(async () => {
             // Every tab is a new window: the one the session opened with stays, blank,
             // since closing a session's last window ends the WebDriver session.
-            // (From the first window: the focused one may have been closed.)
+            // (From the first window: the focused one may have been closed.) A window,
+            // not a MiniBrowser tab: a tab not in front is `hidden`, and stays so while
+            // the test drives it, which no visitor's page would be.
             await driver.switchTo().window(first);
-            await driver.switchTo().newWindow('tab');
+            await driver.switchTo().newWindow('window');
             const handle = await driver.getWindowHandle();
+            // A window just made may not be shown yet, and a page loading into it meanwhile
+            // starts hidden: wait until it is on screen.
+            await driver.wait(async () => (await driver.executeScript('return document.visibilityState')) == 'visible', 10_000);
             /** `run` with this tab's window focused, no other tab's command in between. */
             const inTab = <T>(run: () => Promise<T>) => exclusive(() => driver.switchTo().window(handle).then(run));
             const tab: Tab = {
