@@ -4,7 +4,6 @@ import type { Queue } from './queue';
 import { MAX_BODY, type Transport } from './transport';
 import { NativePromise } from './util';
 import type { Events } from './events';
-import { watchLifecycle } from './lifecycle';
 
 /**
  * A message that finds the line quiet goes out at the end of the task it was
@@ -178,23 +177,28 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
     handOver(true, closing);
   };
   const close = () => leave(true);
+  /** Back from the back/forward cache, or from frozen: take the queue back (what another tab adopted meanwhile stays with it). */
+  const back = () => {
+    gone = false;
+    queue.save(false);
+    kick();
+  };
 
-  watchLifecycle(win, {
-    // After pagehide (Chromium fires it first) the queue is released: keep it so.
-    hidden: () => gone || handOver(),
-    closing: close,
-    frozen: () => leave(),
-    back() {
-      // Take the queue back (what another tab adopted meanwhile stays with it).
-      gone = false;
-      queue.save(false);
-      kick();
-    },
-    online() {
-      due = true;
-      retryAt = failures = 0;
-      pump();
-    },
+  // The page's lifecycle. `freeze` and `resume` exist only in Chromium;
+  // elsewhere a discarded tab says nothing, and the queue's lease lapses instead.
+  //
+  // Hidden: the page may never be seen again (mobile browsers kill hidden tabs).
+  // After pagehide (Chromium fires it first) the queue is released: keep it so.
+  doc.addEventListener('visibilitychange', () => doc.visibilityState == 'hidden' && !gone && handOver());
+  // pagehide: closing, or going into the back/forward cache.
+  win.addEventListener('pagehide', close);
+  win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back());
+  doc.addEventListener('freeze', () => leave());
+  doc.addEventListener('resume', back);
+  win.addEventListener('online', () => {
+    due = true;
+    retryAt = failures = 0;
+    pump();
   });
 
   const flush = () => {
