@@ -122,7 +122,7 @@ export function init(config: Config, win: Window = window): Cio {
   });
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
-  setTimeout(() => events.emit('ready'), 0);
+  setTimeout(() => events.emit('ready'));
 
   return createApi({
     keepArrays: config.keepArrays,
