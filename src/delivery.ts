@@ -23,25 +23,16 @@ export interface Delivery {
   flush(): Promise<boolean>;
 }
 
-export interface DeliveryParts {
-  win: Window;
-  queue: Queue;
-  transport: Transport;
+export function createDelivery(
+  win: Window,
+  queue: Queue,
+  transport: Transport,
   /** The batch endpoint's URL. */
-  url: string;
-  writeKey: string;
-  events: Events;
-  debug: (...args: unknown[]) => void;
-}
-
-/**
- * When and how the queue goes out (README, "Delivery"): batching, retries
- * with backoff, pausing while offline, and handing what waits to the browser
- * as the page is hidden or closed. One request is under way at a time, so
- * messages leave in order and a failing endpoint sees one request per
- * backoff step.
- */
-export function createDelivery({ win, queue, transport, url, writeKey, events, debug }: DeliveryParts): Delivery {
+  url: string,
+  writeKey: string,
+  events: Events,
+  debug: (...args: unknown[]) => void,
+): Delivery {
   const nav = win.navigator;
   const doc = win.document;
   /** The messages of the request under way: empty when there is none. */

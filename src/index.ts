@@ -68,15 +68,15 @@ export function init(config: Config, win: Window = window): Cio {
     (delivery =
       delivery ||
       (site
-        ? createDelivery({
+        ? createDelivery(
             win,
-            queue: (queue = createQueue(win, gated(local, allowed), site)),
-            transport: createTransport(win),
-            url: config.endpoint + '/v1/batch',
-            writeKey: site,
+            (queue = createQueue(win, gated(local, allowed), site)),
+            createTransport(win),
+            config.endpoint + '/v1/batch',
+            site,
             events,
             debug,
-          })
+          )
         : { add() {}, flush: () => NativePromise.resolve(true) }));
 
   /** Granted: the stored identity (a new one after a withdrawal), and delivery. */

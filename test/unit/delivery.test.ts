@@ -31,7 +31,7 @@ function recordEvents() {
 }
 
 const deliveryOf = (win: Window, queue: Queue, transport: Transport, hooks: ReturnType<typeof recordEvents>) =>
-  createDelivery({ win, queue, transport, url: URL_, writeKey: WRITE_KEY, events: hooks.events, debug: hooks.debug });
+  createDelivery(win, queue, transport, URL_, WRITE_KEY, hooks.events, hooks.debug);
 
 /** A delivery over a real queue (in-memory storage) and a fake transport answering with `responses` in turn, then 200. */
 function setup(responses: Result[] = []) {
