@@ -199,8 +199,6 @@ export function createDelivery(
     pump();
     return done;
   };
-  // Adopted messages go at once: their tab meant to send them long ago.
-  queue.onAdopt(flush);
 
   return {
     add(message) {

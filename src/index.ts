@@ -62,7 +62,8 @@ export function init(config: Config, win: Window = window): Cio {
    * The queue and its delivery, made once consent lets calls go: stored
    * while granted, in memory only while denied (the gate refuses writes).
    * Without a site id, calls are checked and built (so warnings still show)
-   * but go nowhere.
+   * but go nowhere. Messages adopted from closed tabs go at once: their tab
+   * meant to send them long ago.
    */
   const deliver = (): Delivery =>
     (delivery =
@@ -70,7 +71,7 @@ export function init(config: Config, win: Window = window): Cio {
       (site
         ? createDelivery(
             win,
-            (queue = createQueue(win, gated(local, allowed), site)),
+            (queue = createQueue(win, gated(local, allowed), site, () => deliver().flush())),
             createTransport(win),
             config.endpoint + '/v1/batch',
             site,
