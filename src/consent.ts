@@ -23,7 +23,7 @@ export interface ConsentParts {
   /** The state when nothing is remembered (`data-consent`, or denied by Global Privacy Control). */
   start: ConsentState;
   /** `data-consent-denied="anonymous"`: while denied, calls still go, cookieless. */
-  anonymous: boolean;
+  anonymous?: boolean;
   debug: (...args: unknown[]) => void;
   /** Each change of the decision, here or in another tab, before held calls run and listeners hear it. */
   changed: (decision: Decision) => void;

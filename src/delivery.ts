@@ -154,7 +154,7 @@ export function createDelivery(
         debug('beacon', url, batch.length);
         queue.remove(batch);
       }
-    if (closing && inflight.size && transport.keepalive && !failures) queue.remove([...inflight]);
+    if (closing && transport.keepalive && !failures) queue.remove([...inflight]);
     queue.save(release);
   };
 

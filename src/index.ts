@@ -96,17 +96,18 @@ export function init(config: Config, win: Window = window): Cio {
     if (queue) queue.clear();
   };
 
+  /** A decision taken: granted, the stored identity and delivery; denied, the wipe. */
+  const follow = (state: ConsentState) => (state == 'granted' ? grant() : wipe());
   const consent = createConsent({
     stores: [cookies, local],
     start: startState(config, win.navigator),
-    anonymous: !!config.anonymousWhenDenied,
+    anonymous: config.anonymousWhenDenied,
     debug,
     events,
-    changed: ({ state }) => (state == 'granted' ? grant() : wipe()),
+    changed: ({ state }) => follow(state),
   });
-  const state = consent.state();
-  if (state == 'granted') grant();
-  if (state == 'denied') wipe();
+  // A decision made before (or the site's default) applies from the start; pending waits for one.
+  if (consent.state() != 'pending') follow(consent.state());
 
   win.addEventListener('storage', (event) => {
     // A decision, identify or reset in another tab, heard through the localStorage mirror.
