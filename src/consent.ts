@@ -61,8 +61,8 @@ export function createConsent({ stores, start, anonymous, debug, changed, events
     text = next;
     current = { state: decision.state, categories: decision.categories };
     changed(current);
-    if (current.state == 'granted') for (const finish of held.splice(0)) finish();
-    else held = [];
+    // Held calls run at a grant, and go at a denial.
+    for (const finish of held.splice(0)) if (current.state == 'granted') finish();
     events.emit('consent', () => current);
   };
 

@@ -63,16 +63,15 @@ export function createDelivery(
     whenParsed(doc, pump);
   };
 
-  /** Fires the timer in `ms`, unless it is already set to fire sooner. */
-  const arm = (ms: number) => {
-    const at = Date.now() + ms;
+  /** Fires the timer at time `at`, unless it is already set to fire sooner. */
+  const arm = (at: number) => {
     if (at < deadline) {
       clearTimeout(timer);
       deadline = at;
       timer = setTimeout(() => {
         deadline = Infinity;
         go();
-      }, ms);
+      }, at - Date.now());
     }
   };
 
@@ -92,7 +91,7 @@ export function createDelivery(
         soon = false;
         go();
       });
-    } else arm(count >= BATCH_COUNT ? 0 : BATCH_WAIT);
+    } else arm(Date.now() + (count >= BATCH_COUNT ? 0 : BATCH_WAIT));
   };
 
   const body = (batch: string[]) =>
@@ -105,8 +104,7 @@ export function createDelivery(
     // A flush waiting counts as due: it asked for everything to go now. A
     // page that is gone sends nothing more: its queue is for others to adopt.
     if (gone || inflight.size || !(due || waiters.length)) return;
-    const now = Date.now();
-    if (retryAt > now) return arm(retryAt - now);
+    if (retryAt > Date.now()) return arm(retryAt);
     // Offline: wait for the `online` event rather than fail and back off.
     if (nav.onLine === false) return settle(false);
     const batch = next();
