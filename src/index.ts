@@ -97,17 +97,17 @@ export function init(config: Config, win: Window = window): Cio {
   };
 
   /** A decision taken: granted, the stored identity and delivery; denied, the wipe. */
-  const follow = (state: ConsentState) => (state == 'granted' ? grant() : wipe());
+  const follow = () => (allowed() ? grant() : wipe());
   const consent = createConsent({
     stores: [cookies, local],
     start: startState(config, win.navigator),
     anonymous: config.anonymousWhenDenied,
     debug,
     events,
-    changed: ({ state }) => follow(state),
+    changed: follow,
   });
   // A decision made before (or the site's default) applies from the start; pending waits for one.
-  if (consent.state() != 'pending') follow(consent.state());
+  if (consent.state() != 'pending') follow();
 
   win.addEventListener('storage', (event) => {
     // A decision, identify or reset in another tab, heard through the localStorage mirror.
