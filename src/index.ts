@@ -49,7 +49,8 @@ export function init(config: Config, win: Window = window): Cio {
   const site = config.siteId;
   const cookies = cookieKeyValue(doc, config.cookieDomain);
   const local = localStore(win);
-  // Until the visitor agrees, the SDK writes nothing but the decision itself.
+  // Until the visitor agrees, the SDK writes nothing but the decision itself
+  // (and neither identifies the visitor nor sends on request).
   const allowed = () => consent.state() == 'granted';
 
   let queue: Queue | undefined;
@@ -86,7 +87,7 @@ export function init(config: Config, win: Window = window): Cio {
     return (granted = granted || createIdentity([gated(cookies, allowed), gated(local, allowed)]));
   };
   // Anonymous mode: one ID for this page, in memory only; what waits is beaconed at the latest on leaving.
-  const identity = () => (consent.state() == 'granted' ? grant() : (anonymous = anonymous || createIdentity([])));
+  const identity = () => (allowed() ? grant() : (anonymous = anonymous || createIdentity([])));
 
   /** Denied: the IDs and every tab's queue go, and nothing is written back. */
   const wipe = () => {
@@ -133,7 +134,7 @@ export function init(config: Config, win: Window = window): Cio {
     identity,
     delivery: deliver,
     // Nothing is sent on request unless granted (anonymous mode sends at its own pace).
-    flush: () => (consent.state() == 'granted' ? deliver().flush() : NativePromise.resolve(false)),
+    flush: () => (allowed() ? deliver().flush() : NativePromise.resolve(false)),
     events,
     debug,
     pathname: () => win.location.pathname,
