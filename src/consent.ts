@@ -80,7 +80,7 @@ export function createConsent({ stores, start, anonymous, debug, changed, events
       else if (state == 'pending') {
         if (held.push(finish) > MAX_HELD) {
           held.shift();
-          if (!warned) warn('consent pending: too many calls held, oldest dropped');
+          if (!warned) warn('consent pending: 1000 calls held, oldest dropped');
           warned = true;
         }
       } else debug('consent denied: dropped');

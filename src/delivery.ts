@@ -46,13 +46,12 @@ export function createDelivery(
   /** Failed requests in a row. */
   let failures = 0;
   let retryAt = 0;
-  let waiters: ((empty: boolean) => void)[] = [];
+  const waiters: ((empty: boolean) => void)[] = [];
   /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
   let gone = false;
 
   const settle = (empty: boolean) => {
-    for (const resolve of waiters) resolve(empty);
-    waiters = [];
+    for (const resolve of waiters.splice(0)) resolve(empty);
   };
 
   const waiting = () => queue.length - inflight.size;
