@@ -38,28 +38,28 @@ export type Consent = ReturnType<typeof createConsent>;
  * dropped at a denial.
  */
 export function createConsent({ stores, start, anonymous, debug, changed, events }: ConsentParts) {
-  let held: (() => void)[] = [];
+  const held: (() => void)[] = [];
   let warned = false;
 
   const remembered = () => {
     for (const store of stores) {
       const saved = safely(() => JSON.parse(store.get(CONSENT_KEY)!)) as unknown;
       if (isObject(saved) && /^(granted|denied)$/.test(saved.state as string) && Date.now() - (saved.at as number) < REMEMBERED)
-        return saved as unknown as Decision;
+        // The decision without its time: what listeners are given, and what tells a change.
+        return { state: saved.state, categories: saved.categories } as Decision;
     }
     return undefined;
   };
 
   let current: Decision = remembered() || { state: start };
   /** To tell a change from the same decision heard again. */
-  const same = (decision: Decision) => encode([decision.state, decision.categories]);
-  let text = same(current);
+  let text = encode(current);
 
   const take = (decision: Decision) => {
-    const next = same(decision);
+    const next = encode(decision);
     if (next == text) return;
     text = next;
-    current = { state: decision.state, categories: decision.categories };
+    current = decision;
     changed(current);
     // Held calls run at a grant, and go at a denial.
     for (const finish of held.splice(0)) if (current.state == 'granted') finish();
