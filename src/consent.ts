@@ -52,13 +52,9 @@ export function createConsent({ stores, start, anonymous, debug, changed, events
   };
 
   let current: Decision = remembered() || { state: start };
-  /** To tell a change from the same decision heard again. */
-  let text = encode(current);
-
   const take = (decision: Decision) => {
-    const next = encode(decision);
-    if (next == text) return;
-    text = next;
+    // The same decision heard again changes nothing.
+    if (encode(decision) == encode(current)) return;
     current = decision;
     changed(current);
     // Held calls run at a grant, and go at a denial.
