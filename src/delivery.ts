@@ -164,7 +164,6 @@ export function createDelivery(
     gone = true;
     handOver(true, closing);
   };
-  const close = () => leave(true);
   /** Back from the back/forward cache, or from frozen: take the queue back (what another tab adopted meanwhile stays with it). */
   const back = () => {
     gone = false;
@@ -179,7 +178,7 @@ export function createDelivery(
   // After pagehide (Chromium fires it first) the queue is released: keep it so.
   doc.addEventListener('visibilitychange', () => doc.visibilityState == 'hidden' && !gone && handOver());
   // pagehide: closing, or going into the back/forward cache.
-  win.addEventListener('pagehide', close);
+  win.addEventListener('pagehide', () => leave(true));
   win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back());
   doc.addEventListener('freeze', () => leave());
   doc.addEventListener('resume', back);
@@ -201,7 +200,7 @@ export function createDelivery(
     add(message) {
       queue.add(message);
       // A call from the page's own pagehide handler, after ours: same treatment.
-      if (gone) close();
+      if (gone) leave(true);
       else kick();
     },
     flush,
