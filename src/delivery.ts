@@ -33,7 +33,6 @@ export function createDelivery(
   events: Events,
   debug: (...args: unknown[]) => void,
 ): Delivery {
-  const nav = win.navigator;
   const doc = win.document;
   /** The messages of the request under way: empty when there is none. */
   let inflight = new Set<string>();
@@ -105,7 +104,7 @@ export function createDelivery(
     if (gone || inflight.size || !(due || waiters.length)) return;
     if (retryAt > Date.now()) return arm(retryAt);
     // Offline: wait for the `online` event rather than fail and back off.
-    if (nav.onLine === false) return settle(false);
+    if (win.navigator.onLine === false) return settle(false);
     const batch = next();
     if (!batch.length) {
       due = false;
@@ -146,7 +145,7 @@ export function createDelivery(
    */
   const handOver = (release?: boolean, closing?: boolean) => {
     let batch: string[];
-    if (nav.onLine !== false && !failures)
+    if (win.navigator.onLine !== false && !failures)
       while ((batch = next()).length && transport.beacon(url, body(batch))) {
         debug('beacon', url, batch.length);
         queue.remove(batch);
