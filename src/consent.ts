@@ -23,7 +23,7 @@ export interface ConsentParts {
   /** The state when nothing is remembered (`data-consent`, or denied by Global Privacy Control). */
   start: ConsentState;
   /** `data-consent-denied="anonymous"`: while denied, calls still go, cookieless. */
-  anonymous: boolean;
+  anonymous?: boolean;
   debug: (...args: unknown[]) => void;
   /** Each change of the decision, here or in another tab, before held calls run and listeners hear it. */
   changed: (decision: Decision) => void;
@@ -38,31 +38,27 @@ export type Consent = ReturnType<typeof createConsent>;
  * dropped at a denial.
  */
 export function createConsent({ stores, start, anonymous, debug, changed, events }: ConsentParts) {
-  let held: (() => void)[] = [];
+  const held: (() => void)[] = [];
   let warned = false;
 
   const remembered = () => {
     for (const store of stores) {
       const saved = safely(() => JSON.parse(store.get(CONSENT_KEY)!)) as unknown;
       if (isObject(saved) && /^(granted|denied)$/.test(saved.state as string) && Date.now() - (saved.at as number) < REMEMBERED)
-        return saved as unknown as Decision;
+        // The decision without its time: what listeners are given, and what tells a change.
+        return { state: saved.state, categories: saved.categories } as Decision;
     }
     return undefined;
   };
 
   let current: Decision = remembered() || { state: start };
-  /** To tell a change from the same decision heard again. */
-  const same = (decision: Decision) => encode([decision.state, decision.categories]);
-  let text = same(current);
-
   const take = (decision: Decision) => {
-    const next = same(decision);
-    if (next == text) return;
-    text = next;
-    current = { state: decision.state, categories: decision.categories };
+    // The same decision heard again changes nothing.
+    if (encode(decision) == encode(current)) return;
+    current = decision;
     changed(current);
-    if (current.state == 'granted') for (const finish of held.splice(0)) finish();
-    else held = [];
+    // Held calls run at a grant, and go at a denial.
+    for (const finish of held.splice(0)) if (current.state == 'granted') finish();
     events.emit('consent', () => current);
   };
 
@@ -80,7 +76,7 @@ export function createConsent({ stores, start, anonymous, debug, changed, events
       else if (state == 'pending') {
         if (held.push(finish) > MAX_HELD) {
           held.shift();
-          if (!warned) warn('consent pending: too many calls held, oldest dropped');
+          if (!warned) warn('consent pending: 1000 calls held, oldest dropped');
           warned = true;
         }
       } else debug('consent denied: dropped');

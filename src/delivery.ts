@@ -4,7 +4,6 @@ import type { Queue } from './queue';
 import { MAX_BODY, type Transport } from './transport';
 import { NativePromise } from './util';
 import type { Events } from './events';
-import { watchLifecycle } from './lifecycle';
 
 /**
  * A message that finds the line quiet goes out at the end of the task it was
@@ -24,26 +23,16 @@ export interface Delivery {
   flush(): Promise<boolean>;
 }
 
-export interface DeliveryParts {
-  win: Window;
-  queue: Queue;
-  transport: Transport;
+export function createDelivery(
+  win: Window,
+  queue: Queue,
+  transport: Transport,
   /** The batch endpoint's URL. */
-  url: string;
-  writeKey: string;
-  events: Events;
-  debug: (...args: unknown[]) => void;
-}
-
-/**
- * When and how the queue goes out (README, "Delivery"): batching, retries
- * with backoff, pausing while offline, and handing what waits to the browser
- * as the page is hidden or closed. One request is under way at a time, so
- * messages leave in order and a failing endpoint sees one request per
- * backoff step.
- */
-export function createDelivery({ win, queue, transport, url, writeKey, events, debug }: DeliveryParts): Delivery {
-  const nav = win.navigator;
+  url: string,
+  writeKey: string,
+  events: Events,
+  debug: (...args: unknown[]) => void,
+): Delivery {
   const doc = win.document;
   /** The messages of the request under way: empty when there is none. */
   let inflight = new Set<string>();
@@ -56,13 +45,12 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
   /** Failed requests in a row. */
   let failures = 0;
   let retryAt = 0;
-  let waiters: ((empty: boolean) => void)[] = [];
+  const waiters: ((empty: boolean) => void)[] = [];
   /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
   let gone = false;
 
   const settle = (empty: boolean) => {
-    for (const resolve of waiters) resolve(empty);
-    waiters = [];
+    for (const resolve of waiters.splice(0)) resolve(empty);
   };
 
   const waiting = () => queue.length - inflight.size;
@@ -73,16 +61,15 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
     whenParsed(doc, pump);
   };
 
-  /** Fires the timer in `ms`, unless it is already set to fire sooner. */
-  const arm = (ms: number) => {
-    const at = Date.now() + ms;
+  /** Fires the timer at time `at`, unless it is already set to fire sooner. */
+  const arm = (at: number) => {
     if (at < deadline) {
       clearTimeout(timer);
       deadline = at;
       timer = setTimeout(() => {
         deadline = Infinity;
         go();
-      }, ms);
+      }, at - Date.now());
     }
   };
 
@@ -102,7 +89,7 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
         soon = false;
         go();
       });
-    } else arm(count >= BATCH_COUNT ? 0 : BATCH_WAIT);
+    } else arm(Date.now() + (count >= BATCH_COUNT ? 0 : BATCH_WAIT));
   };
 
   const body = (batch: string[]) =>
@@ -115,10 +102,9 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
     // A flush waiting counts as due: it asked for everything to go now. A
     // page that is gone sends nothing more: its queue is for others to adopt.
     if (gone || inflight.size || !(due || waiters.length)) return;
-    const now = Date.now();
-    if (retryAt > now) return arm(retryAt - now);
+    if (retryAt > Date.now()) return arm(retryAt);
     // Offline: wait for the `online` event rather than fail and back off.
-    if (nav.onLine === false) return settle(false);
+    if (win.navigator.onLine === false) return settle(false);
     const batch = next();
     if (!batch.length) {
       due = false;
@@ -159,12 +145,12 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
    */
   const handOver = (release?: boolean, closing?: boolean) => {
     let batch: string[];
-    if (nav.onLine !== false && !failures)
+    if (win.navigator.onLine !== false && !failures)
       while ((batch = next()).length && transport.beacon(url, body(batch))) {
         debug('beacon', url, batch.length);
         queue.remove(batch);
       }
-    if (closing && inflight.size && transport.keepalive && !failures) queue.remove([...inflight]);
+    if (closing && transport.keepalive && !failures) queue.remove([...inflight]);
     queue.save(release);
   };
 
@@ -177,24 +163,28 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
     gone = true;
     handOver(true, closing);
   };
-  const close = () => leave(true);
+  /** Back from the back/forward cache, or from frozen: take the queue back (what another tab adopted meanwhile stays with it). */
+  const back = () => {
+    gone = false;
+    queue.save(false);
+    kick();
+  };
 
-  watchLifecycle(win, {
-    // After pagehide (Chromium fires it first) the queue is released: keep it so.
-    hidden: () => gone || handOver(),
-    closing: close,
-    frozen: () => leave(),
-    back() {
-      // Take the queue back (what another tab adopted meanwhile stays with it).
-      gone = false;
-      queue.save(false);
-      kick();
-    },
-    online() {
-      due = true;
-      retryAt = failures = 0;
-      pump();
-    },
+  // The page's lifecycle. `freeze` and `resume` exist only in Chromium;
+  // elsewhere a discarded tab says nothing, and the queue's lease lapses instead.
+  //
+  // Hidden: the page may never be seen again (mobile browsers kill hidden tabs).
+  // After pagehide (Chromium fires it first) the queue is released: keep it so.
+  doc.addEventListener('visibilitychange', () => doc.visibilityState == 'hidden' && !gone && handOver());
+  // pagehide: closing, or going into the back/forward cache.
+  win.addEventListener('pagehide', () => leave(true));
+  win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back());
+  doc.addEventListener('freeze', () => leave());
+  doc.addEventListener('resume', back);
+  win.addEventListener('online', () => {
+    due = true;
+    retryAt = failures = 0;
+    pump();
   });
 
   const flush = () => {
@@ -204,14 +194,12 @@ export function createDelivery({ win, queue, transport, url, writeKey, events, d
     pump();
     return done;
   };
-  // Adopted messages go at once: their tab meant to send them long ago.
-  queue.onAdopt(flush);
 
   return {
     add(message) {
       queue.add(message);
       // A call from the page's own pagehide handler, after ours: same treatment.
-      if (gone) close();
+      if (gone) leave(true);
       else kick();
     },
     flush,

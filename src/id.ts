@@ -9,12 +9,13 @@ const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** Random bytes drawn 4 KB at a time: one crypto call per 256 IDs. */
 const pool = new Uint8Array(4096);
-let used = pool.length;
+/** Bytes of the pool not yet used, taken from its end. */
+let left = 0;
 
 export function ulid(now = Date.now()): string {
   let id = '';
-  for (let i = 0; i < 10; i++, now = Math.floor(now / 32)) id = B32[now % 32] + id;
-  if (used == pool.length) {
+  for (let i = 10; i--; now = Math.floor(now / 32)) id = B32[now % 32] + id;
+  if (!left) {
     try {
       crypto.getRandomValues(pool);
     } catch {
@@ -22,9 +23,9 @@ export function ulid(now = Date.now()): string {
       // for IDs that need only be unlikely to collide, not unguessable.
       for (let i = pool.length; i--; ) pool[i] = Math.random() * 256;
     }
-    used = 0;
+    left = pool.length;
   }
   // Each byte gives 5 bits, so 16 bytes give the 80 random bits the spec asks for.
-  for (let i = 0; i < 16; i++) id += B32[pool[used++] & 31];
+  for (let i = 16; i--; ) id += B32[pool[--left] & 31];
   return id;
 }

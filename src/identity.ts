@@ -31,13 +31,15 @@ export function createIdentity(stores: KeyValue[]): Identity {
   const ids: Record<string, string | undefined> = {};
   /** Whether a store took the last write: then the stores, not memory, are the authority. */
   let stored = false;
+  /** What each store holds for `key`. */
+  const read = (key: string) => stores.map((store) => store.get(key));
   /**
    * Sets `key` in memory and in each store that does not hold `value` yet
    * (`held`: what each store holds, when the caller has just read it): a
    * cookie write, and the first one's domain probe, is the costliest thing
    * on a page load.
    */
-  const write = (key: string, value: string, held = stores.map((store) => store.get(key))) => {
+  const write = (key: string, value: string, held = read(key)) => {
     ids[key] = value;
     stored = false;
     stores.forEach((store, i) => (stored = held[i] == value || store.set(key, value) || stored));
@@ -47,7 +49,7 @@ export function createIdentity(stores: KeyValue[]): Identity {
       // Each store read once: the first that holds the ID wins, the others
       // get a copy (cookies cleared, or Safari expiring script-set cookies).
       // With no store working, memory keeps what it had.
-      const held = stores.map((store) => store.get(key));
+      const held = read(key);
       const value = held.find(Boolean) || (stored ? undefined : ids[key]);
       if (value || key == ANONYMOUS) write(key, value || ulid(), held);
       else ids[key] = undefined;

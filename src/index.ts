@@ -49,7 +49,8 @@ export function init(config: Config, win: Window = window): Cio {
   const site = config.siteId;
   const cookies = cookieKeyValue(doc, config.cookieDomain);
   const local = localStore(win);
-  // Until the visitor agrees, the SDK writes nothing but the decision itself.
+  // Until the visitor agrees, the SDK writes nothing but the decision itself
+  // (and neither identifies the visitor nor sends on request).
   const allowed = () => consent.state() == 'granted';
 
   let queue: Queue | undefined;
@@ -62,21 +63,22 @@ export function init(config: Config, win: Window = window): Cio {
    * The queue and its delivery, made once consent lets calls go: stored
    * while granted, in memory only while denied (the gate refuses writes).
    * Without a site id, calls are checked and built (so warnings still show)
-   * but go nowhere.
+   * but go nowhere. Messages adopted from closed tabs go at once: their tab
+   * meant to send them long ago.
    */
   const deliver = (): Delivery =>
     (delivery =
       delivery ||
       (site
-        ? createDelivery({
+        ? createDelivery(
             win,
-            queue: (queue = createQueue(win, gated(local, allowed), site)),
-            transport: createTransport(win),
-            url: config.endpoint + '/v1/batch',
-            writeKey: site,
+            (queue = createQueue(win, gated(local, allowed), site, () => deliver().flush())),
+            createTransport(win),
+            config.endpoint + '/v1/batch',
+            site,
             events,
             debug,
-          })
+          )
         : { add() {}, flush: () => NativePromise.resolve(true) }));
 
   /** Granted: the stored identity (a new one after a withdrawal), and delivery. */
@@ -85,7 +87,7 @@ export function init(config: Config, win: Window = window): Cio {
     return (granted = granted || createIdentity([gated(cookies, allowed), gated(local, allowed)]));
   };
   // Anonymous mode: one ID for this page, in memory only; what waits is beaconed at the latest on leaving.
-  const identity = () => (consent.state() == 'granted' ? grant() : (anonymous = anonymous || createIdentity([])));
+  const identity = () => (allowed() ? grant() : (anonymous = anonymous || createIdentity([])));
 
   /** Denied: the IDs and every tab's queue go, and nothing is written back. */
   const wipe = () => {
@@ -95,17 +97,18 @@ export function init(config: Config, win: Window = window): Cio {
     if (queue) queue.clear();
   };
 
+  /** A decision taken: granted, the stored identity and delivery; denied, the wipe. */
+  const follow = () => (allowed() ? grant() : wipe());
   const consent = createConsent({
     stores: [cookies, local],
     start: startState(config, win.navigator),
-    anonymous: !!config.anonymousWhenDenied,
+    anonymous: config.anonymousWhenDenied,
     debug,
     events,
-    changed: ({ state }) => (state == 'granted' ? grant() : wipe()),
+    changed: follow,
   });
-  const state = consent.state();
-  if (state == 'granted') grant();
-  if (state == 'denied') wipe();
+  // A decision made before (or the site's default) applies from the start; pending waits for one.
+  if (consent.state() != 'pending') follow();
 
   win.addEventListener('storage', (event) => {
     // A decision, identify or reset in another tab, heard through the localStorage mirror.
@@ -122,7 +125,7 @@ export function init(config: Config, win: Window = window): Cio {
   });
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
-  setTimeout(() => events.emit('ready'), 0);
+  setTimeout(() => events.emit('ready'));
 
   return createApi({
     keepArrays: config.keepArrays,
@@ -131,7 +134,7 @@ export function init(config: Config, win: Window = window): Cio {
     identity,
     delivery: deliver,
     // Nothing is sent on request unless granted (anonymous mode sends at its own pace).
-    flush: () => (consent.state() == 'granted' ? deliver().flush() : NativePromise.resolve(false)),
+    flush: () => (allowed() ? deliver().flush() : NativePromise.resolve(false)),
     events,
     debug,
     pathname: () => win.location.pathname,

@@ -29,8 +29,6 @@ export interface Queue {
   adopt(): number;
   /** Forgets every message and deletes our key: consent was withdrawn. */
   clear(): void;
-  /** `fn` is called when adopted messages have joined the queue. */
-  onAdopt(fn: () => void): void;
 }
 
 /**
@@ -47,7 +45,13 @@ export interface Queue {
  * back (back/forward cache) and finds its key adopted lets go of those
  * messages.
  */
-export function createQueue(win: Window, store: LocalStore, site: string): Queue {
+export function createQueue(
+  win: Window,
+  store: LocalStore,
+  site: string,
+  /** Called when adopted messages have joined the queue. */
+  onAdopt: () => void,
+): Queue {
   const prefix = QUEUE_PREFIX + site + '_';
   const own = prefix + ulid();
   let items: string[] = [];
@@ -60,7 +64,6 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
   let wroteAt = 0;
-  let onAdopt = () => {};
 
   const save = (release = released) => {
     due = false;
@@ -178,9 +181,6 @@ export function createQueue(win: Window, store: LocalStore, site: string): Queue
     clear() {
       remove(items);
       save();
-    },
-    onAdopt(fn) {
-      onAdopt = fn;
     },
   };
 }

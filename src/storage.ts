@@ -69,9 +69,10 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
       return found && decodeURIComponent(found[1]);
     });
 
-  let on: string | undefined = domain || undefined;
+  /** The domain cookies go on: null until the probe has run. */
+  let on: string | null = domain || null;
   const registrable = () => {
-    if (on === undefined) {
+    if (on == null) {
       on = '';
       const labels = hostname.split('.');
       // IP addresses and single-label hosts (localhost) take host-only cookies.

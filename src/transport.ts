@@ -1,3 +1,5 @@
+import { safely } from './util';
+
 /**
  * HTTP to the ingestion endpoint. Bodies are strings, which fetch and
  * sendBeacon both send as `text/plain;charset=UTF-8`: a "simple" request, so
@@ -32,13 +34,7 @@ export interface Transport {
 }
 
 export function createTransport(win: Window): Transport {
-  const beacon = (url: string, body: string) => {
-    try {
-      return win.navigator.sendBeacon(url, body);
-    } catch {
-      return false;
-    }
-  };
+  const beacon = (url: string, body: string) => safely(() => win.navigator.sendBeacon(url, body), false);
   // False once the page has broken fetch (missing, throwing, answering
   // something that is not a Response, or failing in a way the real one never
   // does): then beacons carry everything, unanswered but delivered.

@@ -22,8 +22,7 @@ afterEach(() => {
 });
 
 const newQueue = (onAdopt = vi.fn()) => {
-  const queue = createQueue(win, storageKeyValue(asStorage(store)), SITE);
-  queue.onAdopt(onAdopt);
+  const queue = createQueue(win, storageKeyValue(asStorage(store)), SITE, onAdopt);
   return { queue, onAdopt };
 };
 
@@ -259,7 +258,7 @@ describe('createQueue: limits and failures', () => {
   });
 
   it('works in memory without storage', async () => {
-    const queue = createQueue(win, storageKeyValue(undefined), SITE);
+    const queue = createQueue(win, storageKeyValue(undefined), SITE, () => {});
     queue.add(message(1));
     await expect(vi.advanceTimersByTimeAsync(LEASE)).resolves.toBeTruthy();
     expect(queue.adopt()).toBe(0);
