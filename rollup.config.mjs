@@ -3,6 +3,8 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { readFileSync } from 'node:fs';
 import dts from 'rollup-plugin-dts';
+// Not in terser's exports map: read by path, for its list of DOM property names.
+import { domprops } from './node_modules/terser/tools/domprops.js';
 
 const { version } = JSON.parse(readFileSync('./package.json', 'utf8'));
 
@@ -29,13 +31,40 @@ const PUBLIC = [
   'userId', 'event', 'library', 'name', 'path', 'url', 'search', 'title', 'referrer', 'userAgent', 'locale', 'timezone',
   'screen', 'width', 'height', 'campaign', 'source', 'medium', 'term', 'content', 'message', 'restored',
   // platform
-  'Now', 'timeZoneId', 'globalPrivacyControl', 'persisted', 'keepalive', 'credentials', 'signal', 'timeout',
+  'globalPrivacyControl', 'persisted', 'keepalive', 'credentials', 'signal', 'timeout',
 ];
+
+/**
+ * Internal names that are also the name of some DOM or built-in property
+ * somewhere, which terser therefore keeps whole by default: none of them is
+ * read from a platform object in src/, so they are ours to shorten.
+ */
+const OURS = [
+  'adopt', 'changed', 'debug', 'delivery', 'drop', 'emit', 'endpoint', 'events', 'identity', 'messages', 'queue',
+  'remove', 'run', 'save', 'start', 'transport',
+];
+
+/** What terser keeps by default (its list of DOM properties and those of the built-ins), but for OURS. */
+const platformNames = () => {
+  const names = new Set([...domprops, 'null', 'true', 'false', 'NaN', 'Infinity', '-Infinity', 'undefined']);
+  const builtins = [Object, Array, Function, Number, String, Boolean, Error, Math, Date, RegExp, Symbol, ArrayBuffer,
+    DataView, decodeURI, decodeURIComponent, encodeURI, encodeURIComponent, EvalError, Float32Array, Float64Array,
+    Int8Array, Int16Array, Int32Array, isFinite, isNaN, JSON, Map, parseFloat, parseInt, Promise, Proxy, RangeError,
+    ReferenceError, Reflect, Set, SyntaxError, TypeError, Uint8Array, Uint8ClampedArray, Uint16Array, Uint32Array,
+    URIError, WeakMap, WeakSet];
+  for (const builtin of builtins) {
+    for (const name of Object.getOwnPropertyNames(builtin)) names.add(name);
+    if (builtin.prototype) for (const name of Object.getOwnPropertyNames(builtin.prototype)) names.add(name);
+  }
+  for (const name of OURS) names.delete(name);
+  return [...names];
+};
 
 const minify = terser({
   ecma: 2020,
   compress: { passes: 3, pure_getters: true, unsafe_arrows: true, unsafe_methods: true },
-  mangle: { properties: { reserved: PUBLIC } },
+  // builtins: the reserved list below is terser's own default, less OURS.
+  mangle: { properties: { builtins: true, reserved: [...PUBLIC, ...platformNames()] } },
   format: { comments: false },
 });
 
