@@ -34,16 +34,14 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
     switch (typeof value) {
       case 'object':
         return value ? walkObject(value) : 'null';
-      case 'string':
-        text = quote(value);
-        break;
       case 'number':
       case 'boolean':
         // isFinite(true) and isFinite(false) hold: booleans print as themselves.
         text = isFinite(value as number) ? '' + value : 'null';
         break;
+      case 'string':
       case 'bigint':
-        text = '"' + value + '"';
+        text = quote('' + value);
     }
     // Only leaves count: an object's text is its leaves' and keys' text.
     if (text) size += text.length;
