@@ -20,12 +20,12 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
   try {
     const stub = win._cio;
     // Loaded twice: the first copy already runs the show.
-    if (stub && stub.version) return;
+    if (stub?.version) return;
     const doc = win.document;
     const script = (doc.getElementById('cio-tracker') || doc.currentScript) as HTMLScriptElement | null;
     const config = readConfig(
-      (name) => script && script.getAttribute(name),
-      script && script.src,
+      (name) => script?.getAttribute(name),
+      script?.src,
       win.location.href,
     );
     const cio = init(config, win);

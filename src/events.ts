@@ -13,7 +13,7 @@ export function createEvents() {
     let value: CioEvents[E] | undefined;
     for (const fn of listeners[event] || [])
       try {
-        fn((value = value || (payload && payload()))!);
+        fn((value = value || payload?.())!);
       } catch (error) {
         warn(event + ' listener threw', error);
       }

@@ -30,7 +30,7 @@ export function pageContext(loc: Location, doc: Document, restored?: boolean) {
   const canonical = doc.querySelector<HTMLLinkElement>('link[rel=canonical]');
   return {
     path: loc.pathname,
-    url: (canonical && canonical.href) || loc.href,
+    url: canonical?.href || loc.href,
     search: loc.search,
     title: doc.title,
     referrer: doc.referrer,
