@@ -21,8 +21,7 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     const stub = win._cio;
     // Loaded twice: the first copy already runs the show.
     if (stub?.version) return;
-    const doc = win.document;
-    const script = (doc.getElementById('cio-tracker') || doc.currentScript) as HTMLScriptElement | null;
+    const script = (win.document.getElementById('cio-tracker') || win.document.currentScript) as HTMLScriptElement | null;
     const config = readConfig(
       (name) => script?.getAttribute(name),
       script?.src,
