@@ -42,14 +42,13 @@ const isCategories = (value: unknown): value is Categories =>
  * call's); who the visitor is is added when consent lets it go.
  */
 export function createApi({ keepArrays, messages, consent, identity: who, delivery, flush, events, debug, pathname }: ApiParts): Cio {
-  /** Finishes a message and hands it on; returns whether it went (it may be too large). */
+  /** Finishes a message and hands it on; returns it if it went (it may be too large), else undefined. */
   const send = (type: MessageType, draft: Draft, userId?: string) => {
     const identity = who();
     const message = draft(identity.anonymousId(), userId || identity.userId(), consent.categories());
-    // Not sent: the result is falsy.
-    if (!message) return events.drop(0, type + ': over 32 KB, dropped', 1);
-    delivery().add(message);
-    return true;
+    if (message) delivery().add(message);
+    else events.drop(0, type + ': over 32 KB, dropped', 1);
+    return message;
   };
 
   const build = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, keep: boolean) => {
