@@ -33,9 +33,6 @@ export interface ApiParts {
   pathname: () => string;
 }
 
-const isCategories = (value: unknown): value is Categories =>
-  isObject(value) && Object.keys(value).every((key) => typeof value[key] == 'boolean');
-
 /**
  * The `_cio` commands (README, "API"): argument checking and normalising.
  * A call's message is built at once (its ID, time, context and data are the
@@ -113,10 +110,11 @@ export function createApi({ keepArrays, messages, consent, identity: who, delive
     reset: guard(() => consent.run(() => who().reset(), true)),
     consent: guard((state?: unknown, categories?: unknown) => {
       if (state === 'granted' || state === 'denied') {
-        const valid = isCategories(categories);
+        const valid = isObject(categories) && Object.keys(categories).every((key) => typeof categories[key] == 'boolean');
         // A consent manager passing `{ analytics: 1 }` still grants: without categories.
         if (!valid && categories !== undefined) warn('consent: categories must be booleans', categories);
-        consent.decide(state, valid ? { ...categories } : undefined);
+        // A copy, of booleans as just checked: the caller may change its object later.
+        consent.decide(state, valid ? ({ ...categories } as Categories) : undefined);
       } else if (state !== undefined) warn('consent: state must be granted or denied', state);
       return consent.state();
     }),
