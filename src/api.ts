@@ -70,11 +70,12 @@ export function createApi({ keepArrays, messages, consent, identity: who, delive
     if (isObject(idOrTraits)) {
       // Classic form: identify({ id, email, created_at, ...traits }).
       const { id: given, ...rest } = idOrTraits;
-      id = given == null || given === '' ? idOrTraits.email : given;
+      // An id left out, null or '' gives way to the email.
+      id = (given ?? '') === '' ? idOrTraits.email : given;
       traits = rest;
     }
-    if (typeof id == 'number' && isFinite(id)) id = '' + id;
-    const given = typeof id == 'string' ? id.trim() : '';
+    // A finite number is taken as its text.
+    const given = typeof id == 'string' || (typeof id == 'number' && isFinite(id)) ? ('' + id).trim() : '';
     const draft = build('identify', {}, 'traits', traits, true);
     consent.run(() => {
       const identity = who();
