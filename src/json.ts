@@ -32,19 +32,16 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
   let size = 0;
 
   const walk = (value: unknown): string | undefined => {
-    let text: string | undefined;
-    switch (typeof value) {
-      case 'object':
-        return value ? walkObject(value) : 'null';
-      case 'number':
-      case 'boolean':
-        // isFinite(true) and isFinite(false) hold: booleans print as themselves.
-        text = isFinite(value as number) ? '' + value : 'null';
-        break;
-      case 'string':
-      case 'bigint':
-        text = quote('' + value);
-    }
+    const type = typeof value;
+    if (type == 'object') return value ? walkObject(value as object) : 'null';
+    const text =
+      type == 'string' || type == 'bigint'
+        ? quote('' + value)
+        : type == 'number' || type == 'boolean'
+          ? // isFinite(true) and isFinite(false) hold: booleans print as themselves.
+            isFinite(value as number) ? '' + value : 'null'
+          : // undefined, functions and symbols: left out, as JSON does.
+            undefined;
     // Only leaves count: an object's text is its leaves' and keys' text.
     if (text) size += text.length;
     return text;
