@@ -33,23 +33,19 @@ export interface ApiParts {
   pathname: () => string;
 }
 
-const isCategories = (value: unknown): value is Categories =>
-  isObject(value) && Object.keys(value).every((key) => typeof value[key] == 'boolean');
-
 /**
  * The `_cio` commands (README, "API"): argument checking and normalising.
  * A call's message is built at once (its ID, time, context and data are the
  * call's); who the visitor is is added when consent lets it go.
  */
 export function createApi({ keepArrays, messages, consent, identity: who, delivery, flush, events, debug, pathname }: ApiParts): Cio {
-  /** Finishes a message and hands it on; returns whether it went (it may be too large). */
+  /** Finishes a message and hands it on; returns it if it went (it may be too large), else undefined. */
   const send = (type: MessageType, draft: Draft, userId?: string) => {
     const identity = who();
     const message = draft(identity.anonymousId(), userId || identity.userId(), consent.categories());
-    // Not sent: the result is falsy.
-    if (!message) return events.drop(0, type + ': over 32 KB, dropped', 1);
-    delivery().add(message);
-    return true;
+    if (message) delivery().add(message);
+    else events.drop(0, type + ': over 32 KB, dropped', 1);
+    return message;
   };
 
   const build = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, keep: boolean) => {
@@ -74,11 +70,12 @@ export function createApi({ keepArrays, messages, consent, identity: who, delive
     if (isObject(idOrTraits)) {
       // Classic form: identify({ id, email, created_at, ...traits }).
       const { id: given, ...rest } = idOrTraits;
-      id = given == null || given === '' ? idOrTraits.email : given;
+      // An id left out, null or '' gives way to the email.
+      id = (given ?? '') === '' ? idOrTraits.email : given;
       traits = rest;
     }
-    if (typeof id == 'number' && isFinite(id)) id = '' + id;
-    const given = typeof id == 'string' ? id.trim() : '';
+    // A finite number is taken as its text.
+    const given = typeof id == 'string' || (typeof id == 'number' && isFinite(id)) ? ('' + id).trim() : '';
     const draft = build('identify', {}, 'traits', traits, true);
     consent.run(() => {
       const identity = who();
@@ -114,10 +111,11 @@ export function createApi({ keepArrays, messages, consent, identity: who, delive
     reset: guard(() => consent.run(() => who().reset(), true)),
     consent: guard((state?: unknown, categories?: unknown) => {
       if (state === 'granted' || state === 'denied') {
-        const valid = isCategories(categories);
+        const valid = isObject(categories) && Object.keys(categories).every((key) => typeof categories[key] == 'boolean');
         // A consent manager passing `{ analytics: 1 }` still grants: without categories.
         if (!valid && categories !== undefined) warn('consent: categories must be booleans', categories);
-        consent.decide(state, valid ? { ...categories } : undefined);
+        // A copy, of booleans as just checked: the caller may change its object later.
+        consent.decide(state, valid ? ({ ...categories } as Categories) : undefined);
       } else if (state !== undefined) warn('consent: state must be granted or denied', state);
       return consent.state();
     }),

@@ -20,12 +20,11 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
   try {
     const stub = win._cio;
     // Loaded twice: the first copy already runs the show.
-    if (stub && stub.version) return;
-    const doc = win.document;
-    const script = (doc.getElementById('cio-tracker') || doc.currentScript) as HTMLScriptElement | null;
+    if (stub?.version) return;
+    const script = (win.document.getElementById('cio-tracker') || win.document.currentScript) as HTMLScriptElement | null;
     const config = readConfig(
-      (name) => script && script.getAttribute(name),
-      script && script.src,
+      (name) => script?.getAttribute(name),
+      script?.src,
       win.location.href,
     );
     const cio = init(config, win);
@@ -33,12 +32,12 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
       try {
         const [method, ...args] = command as Command;
         // Only our own commands: not `hasOwnProperty` and friends from Object.prototype.
-        if ({}.hasOwnProperty.call(cio, method)) (cio[method as keyof Cio] as (...a: unknown[]) => void)(...args);
-        else if (method != 'load') warn('unknown command', method);
+        if ({}.hasOwnProperty.call(cio, method)) return (cio[method as keyof Cio] as (...a: unknown[]) => void)(...args);
+        if (method == 'load') return;
       } catch {
         // Whatever a page pushes (proxies, throwing iterators) stays its problem, not an exception.
-        warn('unknown command', command);
       }
+      warn('unknown command', command);
     };
     // Keep the snippet's array as `_cio` (a page may hold a reference to it),
     // emptied, with the real methods, and a push that runs commands at once.
@@ -54,7 +53,8 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     win._cio = target;
     queued.forEach(run);
 
-    const pageView = () => cio.page(win.location.pathname, queryData(win.location.search));
+    // No name: page() defaults it to the path.
+    const pageView = () => cio.page(queryData(win.location.search));
     if (config.autoPage) {
       pageView();
       // A page restored from the back/forward cache is seen again: a page view, as on load.

@@ -5,7 +5,7 @@ import type { ConsentState, LoaderConfig } from './types';
  * reads one attribute; `src` is the script's URL, if any (the default endpoint is its
  * origin) and `base` the page URL to resolve relative URLs against.
  */
-export function readConfig(attr: (name: string) => string | null, src: string | null, base: string): LoaderConfig {
+export function readConfig(attr: (name: string) => string | null | undefined, src: string | undefined, base: string): LoaderConfig {
   const is = (name: string, value: string) => attr('data-' + name) === value;
   // data-endpoint is used as written: fetch and sendBeacon resolve a relative one against the page.
   const endpoint = attr('data-endpoint') || new URL(src || base, base).origin;

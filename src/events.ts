@@ -13,7 +13,7 @@ export function createEvents() {
     let value: CioEvents[E] | undefined;
     for (const fn of listeners[event] || [])
       try {
-        fn((value = value || (payload && payload()))!);
+        fn((value = value || payload?.())!);
       } catch (error) {
         warn(event + ' listener threw', error);
       }
@@ -24,7 +24,7 @@ export function createEvents() {
       // A new array, never changed in place: an emit under way keeps the one it started with.
       listeners[event] = [...(listeners[event] || []), fn] as (typeof listeners)[E];
       // Late subscribers to `ready` are told at once, as the moment has passed.
-      if (event == 'ready' && ready) (fn as Handler<void>)();
+      if (ready && event == 'ready') (fn as Handler<void>)();
     },
     off<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>) {
       listeners[event] = (listeners[event] || []).filter((f) => f != fn) as (typeof listeners)[E];

@@ -6,6 +6,8 @@
  * `JSON`, and the data is walked only once.
  */
 
+import { safely } from './util';
+
 /** Deeper data is cut: real event data is never this deep, hostile data can be. */
 const MAX_DEPTH = 50;
 
@@ -30,21 +32,16 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
   let size = 0;
 
   const walk = (value: unknown): string | undefined => {
-    let text: string | undefined;
-    switch (typeof value) {
-      case 'object':
-        return value ? walkObject(value) : 'null';
-      case 'string':
-        text = quote(value);
-        break;
-      case 'number':
-      case 'boolean':
-        // isFinite(true) and isFinite(false) hold: booleans print as themselves.
-        text = isFinite(value as number) ? '' + value : 'null';
-        break;
-      case 'bigint':
-        text = '"' + value + '"';
-    }
+    const type = typeof value;
+    if (type == 'object') return value ? walkObject(value as object) : 'null';
+    const text =
+      type == 'string' || type == 'bigint'
+        ? quote('' + value)
+        : type == 'number' || type == 'boolean'
+          ? // isFinite(true) and isFinite(false) hold: booleans print as themselves.
+            isFinite(value as number) ? '' + value : 'null'
+          : // undefined, functions and symbols: left out, as JSON does.
+            undefined;
     // Only leaves count: an object's text is its leaves' and keys' text.
     if (text) size += text.length;
     return text;
@@ -58,7 +55,8 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
       let v: object = value;
       // Built-in types by language-level paths, never their toJSON or Array.from: the host page's
       // libraries (Prototype.js, MooTools) replace those before we load (README, "Works on pages that…").
-      if (v instanceof Date) return walk(isNaN(v.getTime()) ? null : v.toISOString())!;
+      // An invalid Date is null: its toISOString throws.
+      if (v instanceof Date) return walk(safely(() => (v as Date).toISOString(), null))!;
       // new String('x') is "x", as JSON writes it.
       if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
       if (v instanceof Error) v = { name: v.name, message: v.message };

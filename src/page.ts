@@ -12,7 +12,7 @@ export function queryData(search: string): Record<string, string | string[]> {
 }
 
 /** `context.campaign` from the `utm_*` parameters, or `undefined` when there are none. */
-export function campaign(search: string): Record<string, string> | undefined {
+export const campaign = (search: string): Record<string, string> | undefined => {
   let found: Record<string, string> | undefined;
   new URLSearchParams(search).forEach((value, key) => {
     const utm = /^utm_(campaign|source|medium|term|content)$/.exec(key);
@@ -20,23 +20,23 @@ export function campaign(search: string): Record<string, string> | undefined {
     if (utm) (found = found || {})[utm[1] == 'campaign' ? 'name' : utm[1]] = value;
   });
   return found;
-}
+};
 
 /**
  * `context.page` (README, "What is sent"); the URL prefers `<link rel="canonical">`.
  * `restored`: back from the back/forward cache (left out when false).
  */
-export function pageContext(loc: Location, doc: Document, restored?: boolean) {
+export const pageContext = (loc: Location, doc: Document, restored?: boolean) => {
   const canonical = doc.querySelector<HTMLLinkElement>('link[rel=canonical]');
   return {
     path: loc.pathname,
-    url: (canonical && canonical.href) || loc.href,
+    url: canonical?.href || loc.href,
     search: loc.search,
     title: doc.title,
     referrer: doc.referrer,
     restored: restored || undefined,
   };
-}
+};
 
 /**
  * Runs `fn` now, or once the document is parsed if it is still loading

@@ -47,8 +47,8 @@ export function watchHistory(win: Window, onChange: () => void): void {
   win.addEventListener('pagehide', () => {
     if (timer) {
       clearTimeout(timer);
-      polls = 0;
-      wait();
+      timer = 0;
+      onChange();
     }
   });
 }
