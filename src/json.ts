@@ -29,6 +29,7 @@ export const bytes = (s: string): number => (/[^\0-\x7f]/.test(s) ? utf8.encode(
 export function encode(value: unknown, keepArrays = true, limit = Infinity): string | undefined {
   /** Objects on the path from the root, to spot cycles. */
   const parents: object[] = [];
+  /** Characters surely written so far: never more than the text's length, so a walk stopped at `limit` is over it. */
   let size = 0;
 
   const walk = (value: unknown): string | undefined => {
@@ -82,9 +83,9 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
         if (isArray) item = item || 'null';
         if (item) {
           if (!asList) {
-            const name = quote(key);
-            size += name.length + 1;
-            item = name + ':' + item;
+            // Counted short, without its quotes and escapes.
+            size += key.length;
+            item = quote(key) + ':' + item;
           }
           parts.push(item);
         }
