@@ -14,7 +14,7 @@ const MAX_DEPTH = 50;
 const escape = (c: string) => '\\u' + (c.charCodeAt(0) + 0x10000).toString(16).slice(1);
 
 export const quote = (s: string): string =>
-  '"' + s.replace(/[\u0000-\u001f"\\\u2028\u2029]/g, escape) + '"';
+  '"' + s.replace(/[\0-\x1f"\\\u2028\u2029]/g, escape) + '"';
 
 const utf8 = new TextEncoder();
 
