@@ -7,13 +7,12 @@ import type { ConsentState, LoaderConfig } from './types';
  */
 export function readConfig(attr: (name: string) => string | null | undefined, src: string | undefined, base: string): LoaderConfig {
   const is = (name: string, value: string) => attr('data-' + name) === value;
-  // data-endpoint is used as written: fetch and sendBeacon resolve a relative one against the page.
-  const endpoint = attr('data-endpoint') || new URL(src || base, base).origin;
   return {
     siteId: (attr('data-site-id') || '').trim(),
     keepArrays: is('use-array-params', 'true'),
     autoPage: !is('auto-track-page', 'false'),
-    endpoint: endpoint.replace(/\/+$/, ''),
+    // data-endpoint is used as written: fetch and sendBeacon resolve a relative one against the page.
+    endpoint: (attr('data-endpoint') || new URL(src || base, base).origin).replace(/\/+$/, ''),
     cookieDomain: attr('data-cookie-domain') || '',
     spa: is('auto-track-spa', 'true'),
     debug: is('debug', 'true'),

@@ -14,7 +14,7 @@ const MAX_DEPTH = 50;
 const escape = (c: string) => '\\u' + (c.charCodeAt(0) + 0x10000).toString(16).slice(1);
 
 export const quote = (s: string): string =>
-  '"' + s.replace(/[\u0000-\u001f"\\\u2028\u2029]/g, escape) + '"';
+  '"' + s.replace(/[\0-\x1f"\\\u2028\u2029]/g, escape) + '"';
 
 const utf8 = new TextEncoder();
 
@@ -29,6 +29,7 @@ export const bytes = (s: string): number => (/[^\0-\x7f]/.test(s) ? utf8.encode(
 export function encode(value: unknown, keepArrays = true, limit = Infinity): string | undefined {
   /** Objects on the path from the root, to spot cycles. */
   const parents: object[] = [];
+  /** Characters surely written so far: never more than the text's length, so a walk stopped at `limit` is over it. */
   let size = 0;
 
   const walk = (value: unknown): string | undefined => {
@@ -82,9 +83,9 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
         if (isArray) item = item || 'null';
         if (item) {
           if (!asList) {
-            const name = quote(key);
-            size += name.length + 1;
-            item = name + ':' + item;
+            // Counted short, without its quotes and escapes.
+            size += key.length;
+            item = quote(key) + ':' + item;
           }
           parts.push(item);
         }

@@ -26,7 +26,7 @@ export type Draft = (anonymousId: string, userId: string | undefined, categories
  * sends: the same messageId and timestamp on every retry, and no
  * re-serialising later.
  */
-export function createMessages(win: Window) {
+export const createMessages = (win: Window) => {
   const nav = win.navigator;
   /**
    * Set by a restore from the back/forward cache, until the next page event,
@@ -97,4 +97,4 @@ export function createMessages(win: Window) {
       return text.length * 3 > MAX_MESSAGE && bytes(text) > MAX_MESSAGE ? undefined : text;
     };
   };
-}
+};

@@ -27,10 +27,9 @@ export const campaign = (search: string): Record<string, string> | undefined => 
  * `restored`: back from the back/forward cache (left out when false).
  */
 export const pageContext = (loc: Location, doc: Document, restored?: boolean) => {
-  const canonical = doc.querySelector<HTMLLinkElement>('link[rel=canonical]');
   return {
     path: loc.pathname,
-    url: canonical?.href || loc.href,
+    url: doc.querySelector<HTMLLinkElement>('link[rel=canonical]')?.href || loc.href,
     search: loc.search,
     title: doc.title,
     referrer: doc.referrer,

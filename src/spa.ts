@@ -14,7 +14,7 @@ const TITLE_POLLS = 20;
  * redirect counts once, for where it led. One that is still waiting when
  * the page goes away is sent then.
  */
-export function watchHistory(win: Window, onChange: () => void): void {
+export const watchHistory = (win: Window, onChange: () => void): void => {
   const { history, location, document: doc } = win;
   const where = () => location.pathname + location.search;
   let last = where();
@@ -51,4 +51,4 @@ export function watchHistory(win: Window, onChange: () => void): void {
       onChange();
     }
   });
-}
+};
