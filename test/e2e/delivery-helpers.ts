@@ -185,7 +185,7 @@ export class Scenario {
   readonly lapsedIds = new Set<string>();
 
   /**
-   * After the scenario's last page closed: each of its keys must be released
+   * After a page of the scenario closed: each key holding messages must be released
    * (time 0) or gone. Firefox sometimes loses what a closing tab writes to
    * localStorage in its pagehide, the release with it: the key then looks
    * live, and only the 5-minute lease hands it on (README, "Several tabs").
