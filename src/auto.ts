@@ -1,8 +1,11 @@
+// Not in alphabetical order: rollup lays modules out in the order they are first
+// imported, and this one gzips track.js about 20 B smaller (index, which pulls in
+// the rest, last).
 import { readConfig } from './config';
-import { init } from './index';
-import { warn } from './log';
 import { queryData } from './page';
 import { watchHistory } from './spa';
+import { warn } from './log';
+import { init } from './index';
 import type { Cio } from './types';
 
 declare const __VERSION__: string;

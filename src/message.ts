@@ -93,8 +93,7 @@ export const createMessages = (win: Window) => {
           ? contextText.slice(0, -1) + ',"consent":{"categoryPreferences":' + encode(categories) + '}}'
           : contextText) +
         '}';
-      // A UTF-16 unit is at most 3 bytes of UTF-8: most messages need no counting.
-      return text.length * 3 > MAX_MESSAGE && bytes(text) > MAX_MESSAGE ? undefined : text;
+      return bytes(text) > MAX_MESSAGE ? undefined : text;
     };
   };
 };
