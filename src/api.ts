@@ -57,13 +57,13 @@ export function createApi({ keepArrays, messages, consent, identity: who, delive
     return messages(type, fields, dataKey, data as Record<string, unknown> | undefined, keep);
   };
 
+  const keepArraysFor = (options: unknown) =>
+    isObject(options) && typeof options.useArrayParams == 'boolean' ? options.useArrayParams : keepArrays;
+
   const record = (type: MessageType, fields: Record<string, string>, data: unknown, options: unknown) => {
     const draft = build(type, fields, 'properties', data, keepArraysFor(options));
     consent.run(() => send(type, draft));
   };
-
-  const keepArraysFor = (options: unknown) =>
-    isObject(options) && typeof options.useArrayParams == 'boolean' ? options.useArrayParams : keepArrays;
 
   const identify = guard((idOrTraits: unknown, traits?: unknown) => {
     let id = idOrTraits;

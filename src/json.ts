@@ -26,7 +26,7 @@ export const bytes = (s: string): number => (/[^\0-\x7f]/.test(s) ? utf8.encode(
  * (functions, symbols, undefined). Past `limit` characters the walk stops
  * early, so the text may be cut short: callers drop any result over their limit.
  */
-export function encode(value: unknown, keepArrays = true, limit = Infinity): string | undefined {
+export const encode = (value: unknown, keepArrays = true, limit = Infinity): string | undefined => {
   /** Objects on the path from the root, to spot cycles. */
   const parents: object[] = [];
   /** Characters surely written so far: never more than the text's length, so a walk stopped at `limit` is over it. */
@@ -60,9 +60,14 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
       if (v instanceof Date) return walk(safely(() => (v as Date).toISOString(), null))!;
       // new String('x') is "x", as JSON writes it.
       if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
-      if (v instanceof Error) v = { name: v.name, message: v.message };
-      else if (v instanceof Map) v = Object.fromEntries(v);
-      else if (v instanceof Set) v = [...v];
+      v =
+        v instanceof Error
+          ? { name: v.name, message: v.message }
+          : v instanceof Map
+            ? Object.fromEntries(v)
+            : v instanceof Set
+              ? [...v]
+              : v;
       // Arrays (and typed arrays) go by index, as JSON does: holes are null, extra keys ignored.
       const isArray = Array.isArray(v) || ArrayBuffer.isView(v);
       const toJSON = (v as { toJSON?: unknown }).toJSON;
@@ -97,4 +102,4 @@ export function encode(value: unknown, keepArrays = true, limit = Infinity): str
   };
 
   return walk(value);
-}
+};

@@ -33,7 +33,9 @@ export const createMessages = (win: Window) => {
    * whose `context.page.restored` tells it apart from a load (README, "Page views").
    */
   let restored = false;
-  win.addEventListener('pageshow', (event) => (restored = (event as PageTransitionEvent).persisted));
+  win.addEventListener('pageshow', (event) => {
+    restored = (event as PageTransitionEvent).persisted;
+  });
   let timezone: string | undefined;
   let contextKey = '';
   let contextText = '';

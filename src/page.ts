@@ -5,8 +5,8 @@ export function queryData(search: string): Record<string, string | string[]> {
   // No prototype, so that `?__proto__=x` is just another key.
   const data: Record<string, string | string[]> = Object.create(null);
   new URLSearchParams(search).forEach((value, key) => {
-    const seen = data[key];
-    data[key] = seen === undefined ? value : ([] as string[]).concat(seen, value);
+    // `in` is safe here: `data` has no prototype.
+    data[key] = key in data ? ([] as string[]).concat(data[key], value) : value;
   });
   return data;
 }
