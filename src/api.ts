@@ -30,7 +30,7 @@ export interface ApiParts {
   events: Events;
   debug: (...args: unknown[]) => void;
   /** The page's path: the default page name. */
-  pathname: () => string;
+  defaultName: () => string;
 }
 
 /**
@@ -38,7 +38,7 @@ export interface ApiParts {
  * A call's message is built at once (its ID, time, context and data are the
  * call's); who the visitor is is added when consent lets it go.
  */
-export function createApi({ keepArrays, messages, consent, identity: who, delivery, flush, events, debug, pathname }: ApiParts): Cio {
+export function createApi({ keepArrays, messages, consent, identity: who, delivery, flush, events, debug, defaultName }: ApiParts): Cio {
   /** Finishes a message and hands it on; returns it if it went (it may be too large), else undefined. */
   const send = (type: MessageType, draft: Draft, userId?: string) => {
     const identity = who();
@@ -104,7 +104,7 @@ export function createApi({ keepArrays, messages, consent, identity: who, delive
         warn('page: name must be a string', name);
         name = undefined;
       }
-      record('page', { name: (name || '').trim() || pathname() }, data, options);
+      record('page', { name: (name || '').trim() || defaultName() }, data, options);
     }),
     identify,
     sidentify: identify,

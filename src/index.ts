@@ -137,6 +137,6 @@ export function init(config: Config, win: Window = window): Cio {
     flush: () => (allowed() ? deliver().flush() : NativePromise.resolve(false)),
     events,
     debug,
-    pathname: () => win.location.pathname,
+    defaultName: () => win.location.pathname,
   });
 }

@@ -31,7 +31,7 @@ function setup(keepArrays = false) {
     flush: delivery.flush,
     events,
     debug,
-    pathname: () => win.location.pathname,
+    defaultName: () => win.location.pathname,
   };
   const api = createApi(deps);
   return { api, deps: { ...deps, delivery, on, off, dropped }, identity, delivered };
