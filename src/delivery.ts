@@ -31,7 +31,7 @@ export interface Delivery {
  * messages leave in order and a failing endpoint sees one request per
  * backoff step. Parameters rather than an object of named parts: made once,
  * it is then inlined into init by the minifier, which an object's
- * destructuring prevents (42 B gzip).
+ * destructuring prevents (50 B gzip, measured).
  */
 export function createDelivery(
   win: Window,
