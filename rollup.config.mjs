@@ -31,7 +31,7 @@ const PUBLIC = [
   'userId', 'event', 'library', 'name', 'path', 'url', 'search', 'title', 'referrer', 'userAgent', 'locale', 'timezone',
   'screen', 'width', 'height', 'campaign', 'source', 'medium', 'term', 'content', 'message', 'restored',
   // platform
-  'globalPrivacyControl', 'persisted', 'keepalive', 'credentials', 'signal', 'timeout',
+  'Temporal', 'Now', 'timeZoneId', 'globalPrivacyControl', 'persisted', 'keepalive', 'credentials', 'signal', 'timeout',
 ];
 
 /**

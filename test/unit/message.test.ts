@@ -142,6 +142,23 @@ describe('createMessages', () => {
     expect(DateTimeFormat).toHaveBeenCalledTimes(1);
   });
 
+  it('takes the time zone from Temporal where the engine has it, without Intl', () => {
+    const DateTimeFormat = vi.fn(() => ({ resolvedOptions: () => ({ timeZone: 'Pacific/Chatham' }) }));
+    vi.stubGlobal('Intl', { DateTimeFormat });
+    const { win, messages, identity } = setup();
+    Object.assign(win, { Temporal: { Now: { timeZoneId: () => 'Asia/Kathmandu' } } });
+    const m = JSON.parse(messages('track', { event: 'a' }, 'properties', {}, false)(identity.anonymousId(), undefined)!);
+    expect(m.context.timezone).toBe('Asia/Kathmandu');
+    expect(DateTimeFormat).not.toHaveBeenCalled();
+  });
+
+  it('falls back to Intl when Temporal throws', () => {
+    vi.stubGlobal('Intl', { DateTimeFormat: () => ({ resolvedOptions: () => ({ timeZone: 'Pacific/Chatham' }) }) });
+    const { win, build } = setup();
+    Object.assign(win, { Temporal: { Now: { timeZoneId: () => { throw new RangeError('no zone'); } } } });
+    expect(JSON.parse(build('track', { event: 'a' }, 'properties', {})).context.timezone).toBe('Pacific/Chatham');
+  });
+
   it('leaves the time zone out when Intl does not answer', () => {
     vi.stubGlobal('Intl', { DateTimeFormat: () => { throw new Error('broken'); } });
     const { build } = setup();
