@@ -98,7 +98,13 @@ async function launchChromium({ bfcache }: EngineOptions): Promise<Engine> {
             reload: async () => void (await page.reload()),
             // A page restored from the cache fires no load: wait for the navigation to commit only.
             back: async () => void (await page.goBack({ waitUntil: 'commit' })),
-            close: () => page.close(),
+            // As a person closes a tab: the page's unload sequence runs (pagehide among it).
+            // Without it Chromium may shut the renderer down without one, now and then.
+            close: async () => {
+              const closed = new Promise((resolve) => page.once('close', resolve));
+              await page.close({ runBeforeUnload: true });
+              await closed;
+            },
             cookies: async () => (await context.cookies(page.url())).map(cookie),
           };
         },
