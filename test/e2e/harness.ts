@@ -105,6 +105,9 @@ export function pageHtml(opts: PageOptions = {}): string {
 <body>${opts.body || '<h1>e2e</h1>'}</body></html>`;
 }
 
+/** The messageIds the requests carried, request after request. */
+export const carriedIds = (requests: BatchRequest[]) => requests.flatMap((r) => (r.carried ?? []).map((c) => c.messageId));
+
 /** Matches the track named `name`. */
 export const byEvent = (name: string) => (m: WireMessage) => m.type === 'track' && m.event === name;
 

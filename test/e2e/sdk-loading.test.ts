@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderSnippet } from '../../collector/snippet.mjs';
 import { sdkLoaded, untilInPage, withRecorder } from './fixture';
-import { launchCollector, pageHtml, ROOT, SITE, waitFor } from './harness';
+import { carriedIds, launchCollector, pageHtml, ROOT, SITE, waitFor } from './harness';
 import { ISO_RE } from '../patterns';
 import {
   byAnon,
@@ -241,7 +241,7 @@ describe('loading', () => {
       const made = suite.collector.store.requests().filter(fromPage('/t/twice/'));
       return made.length >= 1 ? made : undefined;
     }, 'batch requests from the page');
-    const sentIds = requests.flatMap((r) => (r.carried ?? []).map((c) => c.messageId));
+    const sentIds = carriedIds(requests);
     expect(new Set(sentIds).size).toBe(sentIds.length);
     expect(await page.warnings()).toEqual([]);
     await suite.expectClean([page], all);
@@ -345,7 +345,7 @@ describe('configuration', () => {
       expect(site.store.events()).toEqual([]);
       const batches = await waitFor(() => {
         const made = suite.collector.store.requests();
-        return made.flatMap((b) => (b.carried ?? []).map((c) => c.messageId)).length >= 6 ? made : undefined;
+        return carriedIds(made).length >= 6 ? made : undefined;
       }, 'the collector to have seen the 6 messages posted');
       for (const b of batches) {
         expect(b.url).toBe(endpoint + '/v1/batch');
@@ -355,7 +355,7 @@ describe('configuration', () => {
         expect(b.fields).toEqual(['writeKey', 'sentAt', 'batch']);
         expect(b).toMatchObject({ writeKey: SITE, sentAt: expect.stringMatching(ISO_RE) });
       }
-      expect(batches.flatMap((b) => (b.carried ?? []).map((c) => c.messageId))).toEqual(got.map((m) => m.messageId));
+      expect(carriedIds(batches)).toEqual(got.map((m) => m.messageId));
 
       // data-debug: each call and each request is logged.
       const logs = ours(await page.logs());
