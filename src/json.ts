@@ -60,14 +60,9 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
       if (v instanceof Date) return walk(safely(() => (v as Date).toISOString(), null))!;
       // new String('x') is "x", as JSON writes it.
       if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
-      v =
-        v instanceof Error
-          ? { name: v.name, message: v.message }
-          : v instanceof Map
-            ? Object.fromEntries(v)
-            : v instanceof Set
-              ? [...v]
-              : v;
+      if (v instanceof Error) v = { name: v.name, message: v.message };
+      else if (v instanceof Map) v = Object.fromEntries(v);
+      else if (v instanceof Set) v = [...v];
       // Arrays (and typed arrays) go by index, as JSON does: holes are null, extra keys ignored.
       const isArray = Array.isArray(v) || ArrayBuffer.isView(v);
       const toJSON = (v as { toJSON?: unknown }).toJSON;

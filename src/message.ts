@@ -16,7 +16,6 @@ export type MessageType = 'track' | 'page' | 'identify';
 /** A larger message is dropped with a warning (README, "Delivery"). */
 export const MAX_MESSAGE = 32 * 1024;
 
-
 /**
  * The rest of a message, fixed when the call was made: given who the
  * visitor is, the wire text, or `undefined` when it is over MAX_MESSAGE.
