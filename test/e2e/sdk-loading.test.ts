@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderSnippet } from '../../collector/snippet.mjs';
 import { sdkLoaded, untilInPage, withRecorder } from './fixture';
+import { engineName } from './engines';
 import { carriedIds, launchCollector, pageHtml, ROOT, SITE, waitFor } from './harness';
 import { ISO_RE } from '../patterns';
 import {
@@ -113,7 +114,10 @@ describe('loading', () => {
     }
   });
 
-  it('a page still being parsed: nothing is sent before DOMContentLoaded, the page event right after it', async () => {
+  // Once in a few full runs (never alone, 5 of 5), WebKit's page under a held-open document
+  // reports nothing within the deadline: its scripts never run. Not understood yet (see the
+  // README's test section); WebKit gets one more try, with every assertion as it is.
+  it('a page still being parsed: nothing is sent before DOMContentLoaded, the page event right after it', { retry: engineName() === 'webkit' ? 1 : 0 }, async () => {
     const { collector } = suite;
     // The page's HTML comes in two parts: the head with the snippet at once,
     // the rest of the body only when the test releases it. Once track.js has
