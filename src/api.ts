@@ -18,27 +18,27 @@ const guard =
     }
   };
 
-export interface ApiParts {
-  /** `data-use-array-params`: the default for calls that don't say. */
-  keepArrays: boolean;
-  messages: ReturnType<typeof createMessages>;
-  consent: Consent;
-  /** Who the visitor is, under the consent given now. */
-  identity: () => Identity;
-  delivery: () => Delivery;
-  flush: () => Promise<boolean>;
-  events: Events;
-  debug: (...args: unknown[]) => void;
-  /** The page's path: the default page name. */
-  defaultName: () => string;
-}
-
 /**
  * The `_cio` commands (README, "API"): argument checking and normalising.
  * A call's message is built at once (its ID, time, context and data are the
  * call's); who the visitor is is added when consent lets it go.
+ * Parameters rather than an object of named parts, as for createDelivery:
+ * made once, it is then inlined by the minifier.
  */
-export function createApi({ keepArrays, messages, consent, identity: who, delivery, flush, events, debug, defaultName }: ApiParts): Cio {
+export function createApi(
+  /** `data-use-array-params`: the default for calls that don't say. */
+  keepArrays: boolean,
+  messages: ReturnType<typeof createMessages>,
+  consent: Consent,
+  /** Who the visitor is, under the consent given now. */
+  who: () => Identity,
+  delivery: () => Delivery,
+  flush: () => Promise<boolean>,
+  events: Events,
+  debug: (...args: unknown[]) => void,
+  /** The page's path: the default page name. */
+  defaultName: () => string,
+): Cio {
   /** Finishes a message and hands it on; returns it if it went (it may be too large), else undefined. */
   const send = (type: MessageType, draft: Draft, userId?: string) => {
     const identity = who();

@@ -17,27 +17,26 @@ export interface Decision {
   categories?: Categories;
 }
 
-export interface ConsentParts {
-  /** Where the decision is remembered, read in order: the cookie (shared with subdomains), then localStorage. */
-  stores: KeyValue[];
-  /** The state when nothing is remembered (`data-consent`, or denied by Global Privacy Control). */
-  start: ConsentState;
-  /** `data-consent-denied="anonymous"`: while denied, calls still go, cookieless. */
-  anonymous?: boolean;
-  debug: (...args: unknown[]) => void;
-  /** Each change of the decision, here or in another tab, before held calls run and listeners hear it. */
-  changed: (decision: Decision) => void;
-  events: Events;
-}
-
 export type Consent = ReturnType<typeof createConsent>;
 
 /**
  * Whether the visitor agreed, and what waits for it: while pending, every
  * finished-to-be call is held in memory, in order, and run at the grant, or
- * dropped at a denial.
+ * dropped at a denial. Parameters rather than an object of named parts, as
+ * for createDelivery: made once, it is then inlined by the minifier.
  */
-export function createConsent({ stores, start, anonymous, debug, changed, events }: ConsentParts) {
+export function createConsent(
+  /** Where the decision is remembered, read in order: the cookie (shared with subdomains), then localStorage. */
+  stores: KeyValue[],
+  /** The state when nothing is remembered (`data-consent`, or denied by Global Privacy Control). */
+  start: ConsentState,
+  /** `data-consent-denied="anonymous"`: while denied, calls still go, cookieless. */
+  anonymous: boolean | undefined,
+  events: Events,
+  debug: (...args: unknown[]) => void,
+  /** Each change of the decision, here or in another tab, before held calls run and listeners hear it. */
+  changed: (decision: Decision) => void,
+) {
   const held: (() => void)[] = [];
   let warned = false;
 

@@ -99,14 +99,7 @@ export function init(config: Config, win: Window = window): Cio {
 
   /** A decision taken: granted, the stored identity and delivery; denied, the wipe. */
   const follow = () => (allowed() ? grant() : wipe());
-  const consent = createConsent({
-    stores: [cookies, local],
-    start: startState(config, win.navigator),
-    anonymous: config.anonymousWhenDenied,
-    debug,
-    events,
-    changed: follow,
-  });
+  const consent = createConsent([cookies, local], startState(config, win.navigator), config.anonymousWhenDenied, events, debug, follow);
   // A decision made before (or the site's default) applies from the start; pending waits for one.
   if (consent.state() != 'pending') follow();
 
@@ -127,16 +120,16 @@ export function init(config: Config, win: Window = window): Cio {
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'));
 
-  return createApi({
-    keepArrays: config.keepArrays,
-    messages: createMessages(win),
+  return createApi(
+    config.keepArrays,
+    createMessages(win),
     consent,
     identity,
-    delivery: deliver,
+    deliver,
     // Nothing is sent on request unless granted (anonymous mode sends at its own pace).
-    flush: () => (allowed() ? deliver().flush() : NativePromise.resolve(false)),
+    () => (allowed() ? deliver().flush() : NativePromise.resolve(false)),
     events,
     debug,
-    defaultName: () => win.location.pathname,
-  });
+    () => win.location.pathname,
+  );
 }

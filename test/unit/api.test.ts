@@ -25,7 +25,7 @@ function setup(keepArrays = false) {
   const deps = {
     keepArrays,
     messages: createMessages(win),
-    consent: createConsent({ stores: [], start: 'granted', anonymous: false, debug, events, changed() {} }),
+    consent: createConsent([], 'granted', false, events, debug, () => {}),
     identity: () => identity,
     delivery: () => delivery,
     flush: delivery.flush,
@@ -33,7 +33,17 @@ function setup(keepArrays = false) {
     debug,
     defaultName: () => win.location.pathname,
   };
-  const api = createApi(deps);
+  const api = createApi(
+    deps.keepArrays,
+    deps.messages,
+    deps.consent,
+    deps.identity,
+    deps.delivery,
+    deps.flush,
+    deps.events,
+    deps.debug,
+    deps.defaultName,
+  );
   return { api, deps: { ...deps, delivery, on, off, dropped }, identity, delivered };
 }
 
