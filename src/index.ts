@@ -111,10 +111,13 @@ export function init(config: Config, win: Window = window): Cio {
   // A decision on a sibling subdomain reaches only the shared cookie: look whenever the page is shown or hidden.
   doc.addEventListener('visibilitychange', consent.reread);
   win.addEventListener('pageshow', (event) => {
-    consent.reread();
     // Back from the back/forward cache: the storage events of the time away were never heard,
-    // so every key is taken as changed.
-    if (granted && (event as PageTransitionEvent).persisted) granted.heard(null, null);
+    // so every key is taken as changed. (The pageshow of a load tells nothing new, and a
+    // cookie read costs a millisecond or two.)
+    if ((event as PageTransitionEvent).persisted) {
+      consent.reread();
+      if (granted) granted.heard(null, null);
+    }
   });
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).

@@ -1,4 +1,4 @@
-import { safely } from './util';
+import { NativePromise, safely } from './util';
 
 /**
  * The browser's storage, behind a small interface that never throws: cookies
@@ -52,8 +52,9 @@ const YEAR = 31536000;
  */
 export function cookieKeyValue(doc: Document, domain: string): KeyValue {
   const { hostname = '', protocol } = doc.location || ({} as Partial<Location>);
-  const write = (key: string, value: string, maxAge: number, on: string) =>
-    (doc.cookie =
+  const write = (key: string, value: string, maxAge: number, on: string) => {
+    jar = undefined;
+    doc.cookie =
       key +
       '=' +
       encodeURIComponent(value) +
@@ -61,11 +62,25 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
       maxAge +
       ';SameSite=Lax' +
       (protocol == 'https:' ? ';Secure' : '') +
-      (on ? ';domain=' + on : ''));
+      (on ? ';domain=' + on : '');
+  };
+  /**
+   * `document.cookie` as read once in this task: each read costs a
+   * round trip to the browser's cookie store (1–2 ms in Chromium, several
+   * on load), and a load asks for several keys. A write of ours reads anew.
+   */
+  let jar: string | undefined;
+  const cookie = () => {
+    if (jar == null) {
+      jar = doc.cookie;
+      NativePromise.resolve().then(() => (jar = undefined));
+    }
+    return jar;
+  };
   // Our keys are plain names: nothing in them to escape for the pattern.
   const get = (key: string) =>
     safely(() => {
-      const found = doc.cookie.match('(?:^|; )' + key + '=([^;]*)');
+      const found = cookie().match('(?:^|; )' + key + '=([^;]*)');
       return found && decodeURIComponent(found[1]);
     });
 
