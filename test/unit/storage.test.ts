@@ -96,4 +96,33 @@ describe('cookieKeyValue', () => {
     expect(kv.set('_cioid', 'u')).toBe(false);
     expect(kv.set('_cioid', '')).toBe(false);
   });
+
+  it('reads document.cookie once per task, and anew after its own writes and in later tasks', async () => {
+    const doc = cookieDocument('example.com', 'https:');
+    doc.jar.set('_cioanonid', 'A1');
+    let reads = 0;
+    const counting = {
+      location: doc.location,
+      get cookie() {
+        reads++;
+        return doc.cookie;
+      },
+      set cookie(text: string) {
+        doc.cookie = text;
+      },
+    } as Document;
+    const kv = cookieKeyValue(counting, 'example.com');
+    expect([kv.get('_cioconsent'), kv.get('_cioanonid'), kv.get('_cioid')]).toEqual([null, 'A1', null]);
+    expect(reads).toBe(1);
+    // Our write is checked against a fresh read, which the task then keeps.
+    expect(kv.set('_cioid', 'u')).toBe(true);
+    expect(kv.get('_cioid')).toBe('u');
+    expect(reads).toBe(2);
+    // Another script changes the cookie: a later task sees it.
+    doc.jar.set('_cioanonid', 'A2');
+    expect(kv.get('_cioanonid')).toBe('A1');
+    await Promise.resolve();
+    expect(kv.get('_cioanonid')).toBe('A2');
+    expect(reads).toBe(3);
+  });
 });
