@@ -126,7 +126,9 @@ describe('loading', () => {
     const rest = signal();
     let reported: URLSearchParams | undefined;
     const snippet = renderSnippet({ siteId: SITE, src: collector.url + '/track.js', attrs: {} });
-    const report = `(function wait() {
+    // Its first run says the page's scripts run at all (for the failure message below).
+    const report = `fetch('/seen?scripts=run');
+    (function wait() {
       if (!(window._cio && window._cio.version)) return setTimeout(wait, 20);
       setTimeout(function () { fetch('/report?state=' + document.readyState); }, 1500);
     })();`;
@@ -134,8 +136,12 @@ describe('loading', () => {
       `<!doctype html><html><head><meta charset="utf-8"><title>parsing</title><script>${snippet}</script><script>${report}</script></head><body><p>${'First part. '.repeat(200)}</p>`,
       collector.url,
     ) as string;
+    /** Every request the page made to its own server: what a timeout reports. */
+    const seen: string[] = [];
     const server = await ownServer(async (req, res) => {
       const url = new URL(req.url!, 'http://x');
+      seen.push(url.pathname + url.search);
+      if (url.pathname == '/seen') return void res.writeHead(204).end();
       if (url.pathname == '/report') {
         reported = url.searchParams;
         res.writeHead(204).end();
@@ -151,7 +157,9 @@ describe('loading', () => {
       const page = await suite.open();
       const { tab } = page;
       const loading = tab.goto(url);
-      const state = await waitFor(() => reported, 'the page to report', DEADLINE);
+      const state = await waitFor(() => reported, 'the page to report', DEADLINE).catch((error: Error) => {
+        throw new Error(`${error.message}; its server saw: ${seen.join(', ') || 'nothing'}`);
+      });
       expect(state.get('state')).toBe('loading');
       expect(collector.store.requests()).toEqual([]);
 
