@@ -1,5 +1,5 @@
 // The queue first, the rest alphabetical: rollup lays modules out in the order they are first
-// imported, and this order gzips track.js about 15 B smaller (measured against 50 others).
+// imported, and this order gzips track.js 10 B smaller with `gzip -9` (the best of 50 tried).
 import { createQueue, QUEUE_PREFIX, type Queue } from './queue';
 import { createApi } from './api';
 import { createConsent, CONSENT_KEY } from './consent';
