@@ -49,7 +49,16 @@ const LIBRARY_PAGES: [string, string][] = [
   ['JSON replaced by json3', fixture('remove-globals.js', { 'data-remove': 'JSON' }) + npm('json3/lib/json3.js')],
   ['JSON.stringify wrapped by the page', fixture('json-wrap.js')],
   ['zone.js (Angular) loaded first', npm('zone.js/bundles/zone.umd.js')],
+  // The real libraries, as old sites still load them.
+  ['MooTools Core 1.5.2 itself (Array.from, Function#bind and the rest, its enumerable additions)', npm('mootools/lib/mootools-core-1.5.2-server.js')],
+  ['Sugar 2 with every native extended (Sugar.extend())', npm('sugar/dist/sugar.js') + '<script>Sugar.extend()</script>'],
+  ['Datejs (Date.parse replaced, Date.prototype extended)', npm('datejs/lib/date.js')],
+  ['es5-shim and es6-shim', npm('es5-shim/es5-shim.js') + npm('es6-shim/es6-shim.js')],
+  ['core-js 3, the whole bundle', npm('core-js-bundle/minified.js')],
 ];
+
+/** The scripts of the library page whose name starts so. */
+const library = (name: string) => LIBRARY_PAGES.find(([title]) => title.startsWith(name))![1];
 
 describe('host pages served unchanged: every event delivered, exact, no page error', () => {
   LIBRARY_PAGES.forEach(([name, before], i) => {
@@ -74,6 +83,12 @@ describe('host pages served unchanged: every event delivered, exact, no page err
       [fixture('remove-globals.js', { 'data-remove': 'JSON' }) + npm('json3/lib/json3.js'), () => typeof (window as unknown as { JSON3?: object }).JSON3, 'object'],
       [fixture('remove-globals.js', { 'data-remove': 'Promise' }) + npm('promise-polyfill/dist/polyfill.js'), () => Promise === (async () => {})().constructor, false],
       [npm('zone.js/bundles/zone.umd.js'), () => typeof (window as unknown as { Zone?: object }).Zone, 'function'],
+      [library('MooTools Core'), () => [typeof (window as unknown as { MooTools?: object }).MooTools, Array.from(new Set([1])).length], ['object', 1]],
+      [library('Sugar'), () => typeof ([] as unknown as { sum?: unknown }).sum, 'function'],
+      [library('Datejs'), () => typeof (Date as unknown as { today?: unknown }).today, 'function'],
+      // es6-shim replaces even Date and Object.keys in today's engines.
+      [library('es5-shim'), () => /\[native code/.test(String(Object.keys)), false],
+      [library('core-js'), () => typeof (window as unknown as Record<string, unknown>)['__core-js_shared__'], 'object'],
     ];
     // One tab through every probe page (WebKitWebDriver runs one session at a time).
     const { tab } = await suite.openPage();
