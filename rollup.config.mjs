@@ -41,7 +41,7 @@ const PUBLIC = [
  */
 const OURS = [
   'adopt', 'changed', 'debug', 'delivery', 'drop', 'emit', 'endpoint', 'events', 'identity', 'messages', 'queue',
-  'remove', 'run', 'save', 'start', 'transport',
+  'remove', 'run', 'save', 'start', 'transport', 'set', 'add', 'clear',
 ];
 
 /** What terser keeps by default (its list of DOM properties and those of the built-ins), but for OURS. */

@@ -42,7 +42,7 @@ export function createApi(
   /** Finishes a message and hands it on; returns it if it went (it may be too large), else undefined. */
   const send = (type: MessageType, draft: Draft, userId?: string) => {
     const identity = who();
-    const message = draft(identity.anonymousId(), userId || identity.userId(), consent.categories());
+    const message = draft(identity.anonymousId(), userId || identity.user(), consent.chosen());
     if (message) delivery().add(message);
     else events.drop(0, type + ': over 32 KB, dropped', 1);
     return message;
@@ -80,7 +80,7 @@ export function createApi(
     consent.run(() => {
       const identity = who();
       // No id given: traits for the person already identified, if any.
-      const userId = given || identity.userId();
+      const userId = given || identity.user();
       if (!userId) return warn('identify: id missing');
       // The user is kept only if the message goes: an id too large to send must not stick to every later event.
       if (send('identify', draft, userId)) identity.setUser(userId);

@@ -63,7 +63,8 @@ export function createConsent(
 
   return {
     state: () => current.state,
-    categories: () => current.categories,
+    // The categories. (Not named so: that name stays whole in the bundle, for listeners; this one is shortened.)
+    chosen: () => current.categories,
     /**
      * Runs `finish` (the part of a call that needs the visitor's identity)
      * now, at the grant, or never. `identifying` calls (identify, reset)

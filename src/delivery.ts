@@ -2,7 +2,7 @@ import { quote } from './json';
 import { whenParsed } from './page';
 import type { Queue } from './queue';
 import { MAX_BODY, type Transport } from './transport';
-import { NativePromise } from './util';
+import { isoTime, NativePromise } from './util';
 import type { Events } from './events';
 import { watchLifecycle } from './lifecycle';
 
@@ -103,7 +103,7 @@ export function createDelivery(
   };
 
   const body = (batch: string[]) =>
-    '{"writeKey":' + quote(writeKey) + ',"sentAt":"' + new Date().toISOString() + '","batch":[' + batch + ']}';
+    '{"writeKey":' + quote(writeKey) + ',"sentAt":"' + isoTime(Date.now()) + '","batch":[' + batch + ']}';
 
   /** The oldest messages not under way, as many as fit in one request (with room for the envelope). */
   const next = () => queue.oldest(inflight, MAX_BODY - 100);

@@ -7,7 +7,8 @@ const USER = '_cioid';
 
 export interface Identity {
   anonymousId(): string;
-  userId(): string | undefined;
+  /** The user's ID. (Not `userId`: that name stays whole in the bundle, for the wire format; this one is shortened.) */
+  user(): string | undefined;
   setUser(id: string): void;
   /** Forgets the user and starts a new anonymous ID. */
   reset(): void;
@@ -59,7 +60,7 @@ export function createIdentity(stores: KeyValue[]): Identity {
 
   return {
     anonymousId: () => ids[ANONYMOUS]!,
-    userId: () => ids[USER],
+    user: () => ids[USER],
     setUser: (id) => write(USER, id),
     reset() {
       ids[USER] = undefined;

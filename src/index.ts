@@ -96,7 +96,7 @@ export function init(config: Config, win: Window = window): Cio {
     granted = undefined;
     for (const store of [cookies, local]) for (const key of IDENTITY_NAMES) if (store.get(key)) store.set(key, '');
     for (const key of local.keys()) if (key.indexOf(QUEUE_PREFIX) == 0) local.set(key, '');
-    if (queue) queue.clear();
+    queue?.clear();
   };
 
   /** A decision taken: granted, the stored identity and delivery; denied, the wipe. */
@@ -108,7 +108,7 @@ export function init(config: Config, win: Window = window): Cio {
   win.addEventListener('storage', (event) => {
     // A decision, identify or reset in another tab, heard through the localStorage mirror.
     if (!event.key || event.key == CONSENT_KEY) consent.reread();
-    if (granted) granted.heard(event.key, event.newValue);
+    granted?.heard(event.key, event.newValue);
   });
   // A decision on a sibling subdomain reaches only the shared cookie: look whenever the page is shown or hidden.
   doc.addEventListener('visibilitychange', consent.reread);
@@ -118,7 +118,7 @@ export function init(config: Config, win: Window = window): Cio {
     // cookie read costs a millisecond or two.)
     if ((event as PageTransitionEvent).persisted) {
       consent.reread();
-      if (granted) granted.heard(null, null);
+      granted?.heard(null, null);
     }
   });
 

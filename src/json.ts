@@ -6,7 +6,7 @@
  * `JSON`, and the data is walked only once.
  */
 
-import { safely } from './util';
+import { isoTime } from './util';
 
 /** Deeper data is cut: real event data is never this deep, hostile data can be. */
 const MAX_DEPTH = 50;
@@ -56,8 +56,11 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
       let v: object = value;
       // Built-in types by language-level paths, never their toJSON or Array.from: the host page's
       // libraries (Prototype.js, MooTools) replace those before we load (README, "Works on pages that…").
-      // An invalid Date is null: its toISOString throws.
-      if (v instanceof Date) return walk(safely(() => (v as Date).toISOString(), null))!;
+      // An invalid Date is null, as JSON writes it.
+      if (v instanceof Date) {
+        const time = v.getTime();
+        return time == time ? walk(isoTime(time))! : 'null';
+      }
       // new String('x') is "x", as JSON writes it.
       if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
       if (v instanceof Error) v = { name: v.name, message: v.message };

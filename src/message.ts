@@ -2,7 +2,7 @@ import { ulid } from './id';
 import { bytes, encode, quote } from './json';
 import { campaign, pageContext } from './page';
 import type { Categories } from './types';
-import { safely } from './util';
+import { isoTime, safely } from './util';
 
 declare const __VERSION__: string;
 
@@ -88,7 +88,7 @@ export const createMessages = (win: Window) => {
     const dataText = safely(() => encode(data || {}, keepArrays, MAX_MESSAGE));
     // Written out rather than encoded from an object: this runs on every call.
     // The type, ULID and ISO time need no escaping.
-    const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + new Date(now).toISOString() + '"';
+    const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + isoTime(now) + '"';
     const body = ',"' + dataKey + '":' + (dataText && dataText[0] == '{' ? dataText : '{}') + ',"context":';
     const contextText = context(restore);
     return (anonymousId, userId, categories) => {

@@ -50,7 +50,7 @@ export function createTransport(win: Window): Transport {
             body,
             credentials: 'omit',
             keepalive: true,
-            signal: AbortSignal.timeout && AbortSignal.timeout(TIMEOUT),
+            signal: AbortSignal.timeout?.(TIMEOUT),
           });
           if (response instanceof Response) {
             // Read the answer: until then Chromium counts this keepalive

@@ -20,6 +20,7 @@ import type { W } from './page-globals';
 const suite = useEngineSuite(() => hostPage());
 
 const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+const ISO_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 async function open(path: string, page: HostPage | string) {
   suite.pages.set(path, typeof page === 'string' ? page : hostPage(page));
@@ -41,6 +42,7 @@ const distinct = (name: string) => {
 const LIBRARY_PAGES: [string, string][] = [
   ['Prototype.js 1.6/1.7 natives (toJSON on Array, Date, String, Number; Array.from = $A)', fixture('prototype-natives.js')],
   ['MooTools 1.x natives (Array.from wraps, enumerable prototype additions)', fixture('mootools-natives.js')],
+  ["MooTools More's Date (toISOString and toJSON: local time, no milliseconds)", fixture('mootools-more-date.js')],
   ['a Promise polyfill forced over the native one (promise-polyfill)', fixture('remove-globals.js', { 'data-remove': 'Promise' }) + npm('promise-polyfill/dist/polyfill.js')],
   ['fetch replaced by whatwg-fetch (XHR underneath, no keepalive)', fixture('remove-globals.js', { 'data-remove': 'fetch' }) + npm('whatwg-fetch/dist/fetch.umd.js')],
   ['a fetch wrapper that drops keepalive', fixture('fetch-wrapper.js')],
@@ -67,6 +69,8 @@ describe('host pages served unchanged: every event delivered, exact, no page err
       const { tab, errors } = await open(path, { before });
       const auto = await expectHostApp(suite.collector, path);
       expect(auto.messageId).toMatch(ULID_RE);
+      // As toISOString writes it natively, whatever the page made of toISOString.
+      for (const m of suite.collector.store.events()) expect(m.timestamp).toMatch(ISO_RE);
       // Nothing the libraries added to the natives leaks into a message.
       expect(JSON.stringify(suite.collector.store.events())).not.toMatch(/mooExtra|erase|getLast|overloadSetter|"pass"/);
       expect(await tab.evaluate(() => (window as unknown as W)._cio.flush())).toBe(true);
@@ -79,6 +83,7 @@ describe('host pages served unchanged: every event delivered, exact, no page err
     const probes: [HostPage['before'], () => unknown, unknown][] = [
       [fixture('prototype-natives.js'), () => [new Date(0).toJSON(), Array.from(new Set([1]))], ['"1970-01-01T00:00:00Z"', []]],
       [fixture('mootools-natives.js'), () => [Array.from(new Set([1])).length, 'mooExtra' in {}], [1, true]],
+      [fixture('mootools-more-date.js'), () => /Z$/.test(new Date(0).toISOString()), false],
       [fixture('remove-globals.js', { 'data-remove': 'fetch' }) + npm('whatwg-fetch/dist/fetch.umd.js'), () => (fetch as unknown as { polyfill?: boolean }).polyfill, true],
       [fixture('remove-globals.js', { 'data-remove': 'JSON' }) + npm('json3/lib/json3.js'), () => typeof (window as unknown as { JSON3?: object }).JSON3, 'object'],
       [fixture('remove-globals.js', { 'data-remove': 'Promise' }) + npm('promise-polyfill/dist/polyfill.js'), () => Promise === (async () => {})().constructor, false],

@@ -171,7 +171,7 @@ describe('identify', () => {
   it('takes the classic object form: userId from id, the rest as traits', () => {
     const { api, identity, delivered } = setup();
     api.identify({ id: 'u1', email: 'u1@example.com', created_at: 1700000000, plan: 'pro' });
-    expect(identity.userId()).toBe('u1');
+    expect(identity.user()).toBe('u1');
     expect(delivered).toHaveLength(1);
     expect(delivered[0]).toMatchObject({ type: 'identify', userId: 'u1' });
     expect(delivered[0].traits).toEqual({ email: 'u1@example.com', created_at: 1700000000, plan: 'pro' });
@@ -192,7 +192,7 @@ describe('identify', () => {
   it('uses the email as the id when there is no id', () => {
     const { api, identity, delivered } = setup();
     api.identify({ email: 'only@example.com', name: 'O' });
-    expect(identity.userId()).toBe('only@example.com');
+    expect(identity.user()).toBe('only@example.com');
     expect(delivered[0].traits).toEqual({ email: 'only@example.com', name: 'O' });
   });
 
@@ -223,7 +223,7 @@ describe('identify', () => {
   it('sidentify behaves as identify', () => {
     const { api, identity, delivered } = setup();
     api.sidentify({ id: 'signed', email: 's@example.com' });
-    expect(identity.userId()).toBe('signed');
+    expect(identity.user()).toBe('signed');
     expect(delivered[0]).toMatchObject({ type: 'identify', userId: 'signed', traits: { email: 's@example.com' } });
   });
 
@@ -247,7 +247,7 @@ describe('reset', () => {
     api.reset();
     api.track('as new visitor');
     const [, asUser, asNew] = delivered;
-    expect(identity.userId()).toBeUndefined();
+    expect(identity.user()).toBeUndefined();
     expect(asNew.userId).toBeUndefined();
     expect(asNew.anonymousId).not.toBe(asUser.anonymousId);
     expect(isValid(asNew.anonymousId)).toBe(true);

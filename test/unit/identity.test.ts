@@ -45,12 +45,12 @@ describe('createIdentity', () => {
 
   it('has no user until setUser, which persists _cioid for later loads', () => {
     const identity = createIdentity(pageStores());
-    expect(identity.userId()).toBeUndefined();
+    expect(identity.user()).toBeUndefined();
     identity.setUser('user-7');
-    expect(identity.userId()).toBe('user-7');
+    expect(identity.user()).toBe('user-7');
     expect(cookieValue('_cioid')).toBe('user-7');
     expect(localStorage.getItem('_cioid')).toBe('user-7');
-    expect(createIdentity(pageStores()).userId()).toBe('user-7');
+    expect(createIdentity(pageStores()).user()).toBe('user-7');
   });
 
   /** What the storage event tells this tab of `key`, as the other tab left it. */
@@ -61,11 +61,11 @@ describe('createIdentity', () => {
     const there = createIdentity(pageStores());
     there.setUser('from-other-tab');
     told(here, '_cioid');
-    expect(here.userId()).toBe('from-other-tab');
+    expect(here.user()).toBe('from-other-tab');
     there.reset();
     told(here, '_cioid');
     told(here, '_cioanonid');
-    expect(here.userId()).toBeUndefined();
+    expect(here.user()).toBeUndefined();
     expect(here.anonymousId()).toBe(there.anonymousId());
   });
 
@@ -84,7 +84,7 @@ describe('createIdentity', () => {
     const writes = stores.map((store) => vi.spyOn(store, 'set'));
     told(here, '_cioid');
     told(here, '_cioanonid');
-    expect(here.userId()).toBeUndefined();
+    expect(here.user()).toBeUndefined();
     expect(here.anonymousId()).toBe(fresh);
     // Nothing written back: the other tab's reset stands.
     expect([localStorage.getItem('_cioanonid'), localStorage.getItem('_cioid')]).toEqual([fresh, null]);
@@ -107,7 +107,7 @@ describe('createIdentity', () => {
     const identity = createIdentity(stores);
     identity.setUser('cached');
     const spies = stores.map((store) => vi.spyOn(store, 'get'));
-    for (let i = 0; i < 5; i++) expect(identity.userId()).toBe('cached');
+    for (let i = 0; i < 5; i++) expect(identity.user()).toBe('cached');
     identity.anonymousId();
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
   });
@@ -120,13 +120,13 @@ describe('createIdentity', () => {
     const after = identity.anonymousId();
     expect(after).not.toBe(before);
     expect(isValid(after)).toBe(true);
-    expect(identity.userId()).toBeUndefined();
+    expect(identity.user()).toBeUndefined();
     expect(cookieValue('_cioid')).toBeNull();
     expect(localStorage.getItem('_cioid')).toBeNull();
     expect(cookieValue('_cioanonid')).toBe(after);
     const reloaded = createIdentity(pageStores());
     expect(reloaded.anonymousId()).toBe(after);
-    expect(reloaded.userId()).toBeUndefined();
+    expect(reloaded.user()).toBeUndefined();
   });
 
   it('copies IDs found only in localStorage into the cookies at start', () => {
@@ -143,7 +143,7 @@ describe('createIdentity', () => {
     document.cookie = '_cioid=cookie-user;path=/';
     const identity = createIdentity(pageStores());
     expect(identity.anonymousId()).toBe('01HAAAAAAAAAAAAAAAAAAAAAAA');
-    expect(identity.userId()).toBe('cookie-user');
+    expect(identity.user()).toBe('cookie-user');
     expect(localStorage.getItem('_cioanonid')).toBe('01HAAAAAAAAAAAAAAAAAAAAAAA');
     expect(localStorage.getItem('_cioid')).toBe('cookie-user');
   });
@@ -161,7 +161,7 @@ describe('createIdentity', () => {
     identity.setUser('ls-user');
     const reloaded = createIdentity(stores());
     expect(reloaded.anonymousId()).toBe(id);
-    expect(reloaded.userId()).toBe('ls-user');
+    expect(reloaded.user()).toBe('ls-user');
   });
 
   it('keeps the IDs in memory for the page when cookies and localStorage are both blocked', () => {
@@ -173,10 +173,10 @@ describe('createIdentity', () => {
     expect(isValid(id)).toBe(true);
     expect(identity.anonymousId()).toBe(id);
     identity.setUser('memory-user');
-    expect(identity.userId()).toBe('memory-user');
+    expect(identity.user()).toBe('memory-user');
     expect(identity.anonymousId()).toBe(id);
     identity.reset();
-    expect(identity.userId()).toBeUndefined();
+    expect(identity.user()).toBeUndefined();
     expect(identity.anonymousId()).not.toBe(id);
   });
 });

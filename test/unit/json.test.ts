@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytes, encode, quote } from '../../src/json';
+import { isoTime } from '../../src/util';
 import { byteLength, prng } from './helpers';
 
 const parse = (value: unknown, keepArrays = true) => JSON.parse(encode(value, keepArrays)!);
@@ -389,6 +390,19 @@ describe('encode: built-in types by language-level paths (README, "Works on page
     );
   });
 
+  it("MooTools More: toISOString and toJSON on Date giving local time without milliseconds", () => {
+    const local = function (this: Date) {
+      return this.getFullYear() + '-01-01T00:00:00+0100';
+    };
+    withPatches(
+      [
+        [Date.prototype, 'toISOString', local],
+        [Date.prototype, 'toJSON', local],
+      ],
+      () => expect(encode(DATA())).toBe(EXPECTED),
+    );
+  });
+
   it('MooTools: Array.from wrapping what is not array-like, enumerable additions on Object, Array and Function prototypes', () => {
     withPatches(
       [
@@ -424,6 +438,26 @@ describe('bytes', () => {
       const n = bytes(s);
       if (/^[\x00-\x7f]*$/.test(s)) expect(n).toBe(byteLength(s));
       else expect(n).toBeGreaterThanOrEqual(byteLength(s));
+    }
+  });
+});
+
+describe('isoTime', () => {
+  it('writes any time of years 0–9999 as toISOString does', () => {
+    const random = prng(7);
+    const times = [0, -1, 1, 951782400000, 951868800000, -62167219200000, 253402300799999, Date.UTC(2024, 1, 29, 23, 59, 59, 999)];
+    // Year 0 to year 9999, with dates before 1970 (negative times) among them.
+    for (let i = 0; i < 2000; i++) times.push(Math.floor(-62167219200000 + random() * (253402300799999 + 62167219200000)));
+    for (const time of times) expect(isoTime(time)).toBe(new Date(time).toISOString());
+  });
+
+  it('does not use toISOString, which a page may have replaced', () => {
+    const native = Date.prototype.toISOString;
+    Date.prototype.toISOString = () => 'replaced';
+    try {
+      expect(isoTime(Date.UTC(2020, 0, 2, 3, 4, 5, 678))).toBe('2020-01-02T03:04:05.678Z');
+    } finally {
+      Date.prototype.toISOString = native;
     }
   });
 });

@@ -16,7 +16,7 @@ function setup() {
   const messages = createMessages(win);
   /** A message finished at once, for the current visitor. */
   const build = (type: MessageType, fields: Record<string, string>, dataKey: string, data?: Record<string, unknown>) =>
-    messages(type, fields, dataKey, data, false)(identity.anonymousId(), identity.userId())!;
+    messages(type, fields, dataKey, data, false)(identity.anonymousId(), identity.user())!;
   return { win, identity, messages, build };
 }
 
