@@ -63,7 +63,7 @@ export function createConsent(
 
   return {
     state: () => current.state,
-    // The categories. (Not named so: that name stays whole in the bundle, for listeners; this one is shortened.)
+    // The decision's categories. Not named `categories`: that name stays whole in the bundle (listeners get it), this one is shortened.
     chosen: () => current.categories,
     /**
      * Runs `finish` (the part of a call that needs the visitor's identity)

@@ -334,21 +334,22 @@ describe('encode: a hostile page', () => {
   });
 });
 
-describe('encode: built-in types by language-level paths (README, "Works on pages that…")', () => {
-  /** Runs `fn` with properties set on built-ins, as a page's library sets them; puts everything back after. */
-  function withPatches(patches: [object, string, unknown][], fn: () => void) {
-    const saved = patches.map(([target, key]) => Object.getOwnPropertyDescriptor(target, key));
-    try {
-      for (const [target, key, value] of patches)
-        Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
-      fn();
-    } finally {
-      patches.forEach(([target, key], i) => {
-        if (saved[i]) Object.defineProperty(target, key, saved[i]!);
-        else delete (target as Record<string, unknown>)[key];
-      });
-    }
+/** Runs `fn` with properties set on built-ins, as a page's library sets them; puts everything back after. */
+function withPatches(patches: [object, string, unknown][], fn: () => void) {
+  const saved = patches.map(([target, key]) => Object.getOwnPropertyDescriptor(target, key));
+  try {
+    for (const [target, key, value] of patches)
+      Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
+    fn();
+  } finally {
+    patches.forEach(([target, key], i) => {
+      if (saved[i]) Object.defineProperty(target, key, saved[i]!);
+      else delete (target as Record<string, unknown>)[key];
+    });
   }
+}
+
+describe('encode: built-in types by language-level paths (README, "Works on pages that…")', () => {
   const DATA = () => ({
     when: new Date(Date.UTC(2020, 0, 2, 3, 4, 5, 678)),
     bad: new Date(NaN),
@@ -452,12 +453,8 @@ describe('isoTime', () => {
   });
 
   it('does not use toISOString, which a page may have replaced', () => {
-    const native = Date.prototype.toISOString;
-    Date.prototype.toISOString = () => 'replaced';
-    try {
-      expect(isoTime(Date.UTC(2020, 0, 2, 3, 4, 5, 678))).toBe('2020-01-02T03:04:05.678Z');
-    } finally {
-      Date.prototype.toISOString = native;
-    }
+    withPatches([[Date.prototype, 'toISOString', () => 'replaced']], () =>
+      expect(isoTime(Date.UTC(2020, 0, 2, 3, 4, 5, 678))).toBe('2020-01-02T03:04:05.678Z'),
+    );
   });
 });
