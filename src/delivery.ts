@@ -45,7 +45,7 @@ export function createDelivery(
 ): Delivery {
   const doc = win.document;
   /** The messages of the request under way: empty when there is none. */
-  let inflight = new Set<string>();
+  let inflight: string[] = [];
   /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
   let due = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -63,7 +63,7 @@ export function createDelivery(
     for (const resolve of waiters.splice(0)) resolve(empty);
   };
 
-  const waiting = () => queue.length - inflight.size;
+  const waiting = () => queue.length - inflight.length;
 
   /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
   const go = () => {
@@ -93,7 +93,7 @@ export function createDelivery(
     // task (the snippet's replayed ones, the page view) share one request.
     // So does every message of a hidden page: it may be closed or discarded
     // without notice, and its timers are held back (a second or more in Firefox).
-    if (doc.visibilityState == 'hidden' || (count == 1 && !inflight.size && Date.now() - lastEnded >= BATCH_WAIT)) {
+    if (doc.visibilityState == 'hidden' || (count == 1 && !inflight.length && Date.now() - lastEnded >= BATCH_WAIT)) {
       soon = true;
       NativePromise.resolve().then(() => {
         soon = false;
@@ -111,7 +111,7 @@ export function createDelivery(
   const pump = () => {
     // A flush waiting counts as due: it asked for everything to go now. A
     // page that is gone sends nothing more: its queue is for others to adopt.
-    if (gone || inflight.size || !(due || waiters.length)) return;
+    if (gone || inflight.length || !(due || waiters.length)) return;
     if (retryAt > Date.now()) return arm(retryAt);
     // Offline: wait for the `online` event rather than fail and back off.
     if (win.navigator.onLine === false) return settle(false);
@@ -120,11 +120,11 @@ export function createDelivery(
       due = false;
       return settle(true);
     }
-    inflight = new Set(batch);
+    inflight = batch;
     // A backlog larger than one request goes out right after this one.
     due = waiting() > 0;
     transport.post(url, body(batch)).then(({ status, retryAfter }) => {
-      inflight = new Set();
+      inflight = [];
       lastEnded = Date.now();
       debug('POST', url, batch.length, status || 'network error');
       if (status >= 200 && status < 300) {
@@ -160,7 +160,7 @@ export function createDelivery(
         debug('beacon', url, batch.length);
         queue.remove(batch);
       }
-    if (closing && transport.keepalive && !failures) queue.remove([...inflight]);
+    if (closing && transport.keepalive && !failures) queue.remove(inflight);
     queue.save(release);
   };
 

@@ -16,7 +16,7 @@ export interface Queue {
   /** How many messages are not yet acknowledged. */
   readonly length: number;
   /** The oldest messages not in `skip`, as many as fit in `maxBytes` (at least one, if any). */
-  oldest(skip: Set<string>, maxBytes: number): string[];
+  oldest(skip: string[], maxBytes: number): string[];
   add(message: string): void;
   /** Forgets these messages: acknowledged, or refused for good. */
   remove(messages: string[]): void;
@@ -158,10 +158,11 @@ export function createQueue(
       return items.length;
     },
     oldest(skip, maxBytes) {
+      const skipped = new Set(skip);
       const batch: string[] = [];
       let size = 0;
       for (const message of items) {
-        if (skip.has(message)) continue;
+        if (skipped.has(message)) continue;
         size += bytes(message) + 1;
         if (size > maxBytes && batch.length) break;
         batch.push(message);

@@ -173,4 +173,4 @@ export function prng(seed: number) {
 }
 
 /** What a queue holds, oldest first. */
-export const contents = (queue: Queue): string[] => queue.oldest(new Set(), Infinity);
+export const contents = (queue: Queue): string[] => queue.oldest([], Infinity);
