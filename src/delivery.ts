@@ -63,7 +63,7 @@ export function createDelivery(
     for (const resolve of waiters.splice(0)) resolve(empty);
   };
 
-  const waiting = () => queue.length - inflight.length;
+  const waiting = () => queue.held() - inflight.length;
 
   /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
   const go = () => {

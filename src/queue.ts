@@ -13,8 +13,8 @@ export const QUEUE_PREFIX = '_cioq_';
 export const QUEUE_CAP = 2e6;
 
 export interface Queue {
-  /** How many messages are not yet acknowledged. */
-  readonly length: number;
+  /** How many messages are not yet acknowledged. (A method, not `length`: that name stays whole in the bundle.) */
+  held(): number;
   /** The oldest messages not in `skip`, as many as fit in `maxBytes` (at least one, if any). */
   oldest(skip: string[], maxBytes: number): string[];
   add(message: string): void;
@@ -154,9 +154,7 @@ export function createQueue(
   });
 
   return {
-    get length() {
-      return items.length;
-    },
+    held: () => items.length,
     oldest(skip, maxBytes) {
       const skipped = new Set(skip);
       const batch: string[] = [];
