@@ -35,13 +35,13 @@ export function createIdentity(stores: KeyValue[]): Identity {
   /** What each store holds for `key`. */
   const read = (key: string) => stores.map((store) => store.get(key));
   /**
-   * Sets `key` in memory and in each store that does not hold `value` yet
-   * (`held`: what each store holds, when the caller has just read it): a
-   * cookie write, and the first one's domain probe, is the costliest thing
-   * on a page load.
+   * Sets `key` in memory and in each store that does not hold `value` yet,
+   * or deletes it where `value` is empty (`held`: what each store holds,
+   * when the caller has just read it): a cookie write, and the first one's
+   * domain probe, is the costliest thing on a page load.
    */
   const write = (key: string, value: string, held = read(key)) => {
-    ids[key] = value;
+    ids[key] = value || undefined;
     stored = false;
     stores.forEach((store, i) => (stored = held[i] == value || store.set(key, value) || stored));
   };
@@ -63,8 +63,7 @@ export function createIdentity(stores: KeyValue[]): Identity {
     user: () => ids[USER],
     setUser: (id) => write(USER, id),
     reset() {
-      ids[USER] = undefined;
-      for (const store of stores) store.set(USER, '');
+      write(USER, '');
       write(ANONYMOUS, ulid());
     },
     heard(key, value) {
