@@ -17,31 +17,31 @@ export interface LocalStore extends KeyValue {
   keys(): string[];
 }
 
-/** A Web Storage object (`undefined` where it is blocked). */
-export const storageKeyValue = (store: Storage | undefined): LocalStore => ({
-  get: (key) => safely(() => store!.getItem(key)),
-  set: (key, value) =>
-    safely(() => {
-      if (value) store!.setItem(key, value);
-      else store!.removeItem(key);
-      return true;
-    }, false),
-  keys: () =>
-    safely(() => {
-      const keys: string[] = [];
-      for (let i = store!.length; i--; ) keys.push(store!.key(i)!);
-      return keys;
-    }, []),
-});
+/** `localStorage`: even reading the property throws where storage is blocked. */
+export const localStore = (win: Window): LocalStore => {
+  const store = safely(() => win.localStorage);
+  return {
+    get: (key) => safely(() => store!.getItem(key)),
+    set: (key, value) =>
+      safely(() => {
+        if (value) store!.setItem(key, value);
+        else store!.removeItem(key);
+        return true;
+      }, false),
+    keys: () =>
+      safely(() => {
+        const keys: string[] = [];
+        for (let i = store!.length; i--; ) keys.push(store!.key(i)!);
+        return keys;
+      }, []),
+  };
+};
 
 /** `store`, writing only while `allowed()`, deleting always: consent holds back every write of the SDK here (README, "Consent"). */
 export const gated = <S extends KeyValue>(store: S, allowed: () => boolean): S => ({
   ...store,
   set: (key: string, value: string) => (!value || allowed()) && store.set(key, value),
 });
-
-/** `localStorage`: even reading the property throws where storage is blocked. */
-export const localStore = (win: Window): LocalStore => storageKeyValue(safely(() => win.localStorage));
 
 const YEAR = 31536000;
 

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDelivery } from '../../src/delivery';
 import { createEvents } from '../../src/events';
 import { createQueue, type Queue } from '../../src/queue';
-import { storageKeyValue } from '../../src/storage';
 import type { Result, Transport } from '../../src/transport';
 import {
   asStorage,
@@ -10,6 +9,7 @@ import {
   contents,
   fakeTransport,
   freshWindow,
+  localStoreOf,
   memoryStorage,
   message,
   spyWarnings,
@@ -38,7 +38,7 @@ function setup(responses: Result[] = []) {
   const win = freshWindow('https://shop.example.com/');
   const store = memoryStorage();
   // Wired as init wires them: adopted messages are flushed.
-  const queue = createQueue(win, storageKeyValue(asStorage(store)), WRITE_KEY, () => delivery.flush());
+  const queue = createQueue(win, localStoreOf(asStorage(store)), WRITE_KEY, () => delivery.flush());
   const transport = fakeTransport((_, n) => responses[n - 1] || { status: 200 });
   const hooks = recordEvents();
   const delivery = deliveryOf(win, queue, transport, hooks);
@@ -343,7 +343,7 @@ describe('page hidden or closing', () => {
     transport.beaconAccepts = false;
     add(0, 2);
     win.dispatchEvent(new win.PageTransitionEvent('pagehide', { persisted: true }));
-    const otherTab = createQueue(freshWindow(), storageKeyValue(asStorage(store)), WRITE_KEY, () => {});
+    const otherTab = createQueue(freshWindow(), localStoreOf(asStorage(store)), WRITE_KEY, () => {});
     expect(otherTab.adopt()).toBe(2);
     win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: true }));
     await vi.advanceTimersByTimeAsync(5000);
@@ -362,7 +362,7 @@ describe('page hidden or closing', () => {
     win.document.dispatchEvent(new win.Event('freeze'));
     // Its answer may never be seen if the tab is discarded: the 20 under way stay stored with the 2 waiting.
     expect(stored()[0].split('\n')).toEqual(['0', ...range(0, 22).map((_, i) => message(i))]);
-    const otherTab = createQueue(freshWindow(), storageKeyValue(asStorage(store)), WRITE_KEY, () => {});
+    const otherTab = createQueue(freshWindow(), localStoreOf(asStorage(store)), WRITE_KEY, () => {});
     expect(otherTab.adopt()).toBe(22);
   });
 
@@ -377,7 +377,7 @@ describe('page hidden or closing', () => {
 
     add(2, 2);
     win.document.dispatchEvent(new win.Event('freeze'));
-    const otherTab = createQueue(freshWindow(), storageKeyValue(asStorage(store)), WRITE_KEY, () => {});
+    const otherTab = createQueue(freshWindow(), localStoreOf(asStorage(store)), WRITE_KEY, () => {});
     expect(otherTab.adopt()).toBe(2);
     win.document.dispatchEvent(new win.Event('resume'));
     await vi.advanceTimersByTimeAsync(5000);
@@ -433,7 +433,7 @@ describe('flush', () => {
     const store = memoryStorage({ ['_cioq_' + WRITE_KEY + '_CLOSEDTAB']: '0\n' + message(1) });
     const transport = fakeTransport();
     transport.latency = 50;
-    const queue = createQueue(win, storageKeyValue(asStorage(store)), WRITE_KEY, () => delivery.flush());
+    const queue = createQueue(win, localStoreOf(asStorage(store)), WRITE_KEY, () => delivery.flush());
     const delivery = deliveryOf(win, queue, transport, recordEvents());
     // Adoption waits a random delay of up to 500 ms.
     await vi.advanceTimersByTimeAsync(500);

@@ -1,6 +1,7 @@
 /** Small fakes shared by the unit tests. */
 import { JSDOM } from 'jsdom';
 import type { Queue } from '../../src/queue';
+import { localStore } from '../../src/storage';
 import { vi, type MockInstance } from 'vitest';
 import type { Result, Transport } from '../../src/transport';
 
@@ -51,6 +52,8 @@ export function memoryStorage(initial: Record<string, string> = {}) {
 }
 export type MemoryStorage = ReturnType<typeof memoryStorage>;
 export const asStorage = (s: MemoryStorage) => s as unknown as Storage;
+/** The SDK's view of `storage` as a window's localStorage (`undefined`: as where it is blocked). */
+export const localStoreOf = (storage: Storage | undefined) => localStore({ localStorage: storage } as unknown as Window);
 
 export const quotaError = () => {
   throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');

@@ -1,8 +1,8 @@
 import { decodeTime, isValid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIdentity } from '../../src/identity';
-import { cookieKeyValue, storageKeyValue, type KeyValue } from '../../src/storage';
-import { asStorage, clearCookies, cookieDocument, memoryStorage } from './helpers';
+import { cookieKeyValue, type KeyValue } from '../../src/storage';
+import { asStorage, clearCookies, cookieDocument, localStoreOf, memoryStorage } from './helpers';
 
 const cookieValue = (name: string) => {
   const pair = document.cookie.split('; ').find((p) => p.startsWith(name + '='));
@@ -10,7 +10,7 @@ const cookieValue = (name: string) => {
 };
 
 /** The stores index.ts uses, on the test's own document and localStorage: a fresh set per "page load". */
-const pageStores = (): KeyValue[] => [cookieKeyValue(document, ''), storageKeyValue(localStorage)];
+const pageStores = (): KeyValue[] => [cookieKeyValue(document, ''), localStoreOf(localStorage)];
 
 beforeEach(() => {
   clearCookies();
@@ -152,7 +152,7 @@ describe('createIdentity', () => {
     const store = memoryStorage();
     const stores = () => [
       cookieKeyValue(cookieDocument('example.com', 'https:', { blocked: true }), ''),
-      storageKeyValue(asStorage(store)),
+      localStoreOf(asStorage(store)),
     ];
     const identity = createIdentity(stores());
     const id = identity.anonymousId();
@@ -167,7 +167,7 @@ describe('createIdentity', () => {
   it('keeps the IDs in memory for the page when cookies and localStorage are both blocked', () => {
     const identity = createIdentity([
       cookieKeyValue(cookieDocument('example.com', 'https:', { blocked: true }), ''),
-      storageKeyValue(undefined),
+      localStoreOf(undefined),
     ]);
     const id = identity.anonymousId();
     expect(isValid(id)).toBe(true);

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createQueue, QUEUE_CAP } from '../../src/queue';
-import { storageKeyValue } from '../../src/storage';
-import { asStorage, contents, freshWindow, memoryStorage, message, quotaError, spyWarnings, stillParsing, type MemoryStorage } from './helpers';
+import { asStorage, contents, localStoreOf, freshWindow, memoryStorage, message, quotaError, spyWarnings, stillParsing, type MemoryStorage } from './helpers';
 
 const LEASE = 5 * 60e3;
 const SITE = 'site1';
@@ -22,7 +21,7 @@ afterEach(() => {
 });
 
 const newQueue = (onAdopt = vi.fn()) => {
-  const queue = createQueue(win, storageKeyValue(asStorage(store)), SITE, onAdopt);
+  const queue = createQueue(win, localStoreOf(asStorage(store)), SITE, onAdopt);
   return { queue, onAdopt };
 };
 
@@ -258,7 +257,7 @@ describe('createQueue: limits and failures', () => {
   });
 
   it('works in memory without storage', async () => {
-    const queue = createQueue(win, storageKeyValue(undefined), SITE, () => {});
+    const queue = createQueue(win, localStoreOf(undefined), SITE, () => {});
     queue.add(message(1));
     await expect(vi.advanceTimersByTimeAsync(LEASE)).resolves.toBeTruthy();
     expect(queue.adopt()).toBe(0);

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cookieKeyValue, localStore, storageKeyValue } from '../../src/storage';
-import { asStorage, clearCookies, cookieDocument, memoryStorage, quotaError } from './helpers';
+import { cookieKeyValue, localStore } from '../../src/storage';
+import { asStorage, clearCookies, cookieDocument, localStoreOf, memoryStorage, quotaError } from './helpers';
 
 afterEach(() => clearCookies());
 
-describe('storageKeyValue', () => {
+describe('localStore', () => {
   it('gets, sets and deletes (an empty value) in a Storage', () => {
     const store = memoryStorage();
-    const kv = storageKeyValue(asStorage(store));
+    const kv = localStoreOf(asStorage(store));
     expect(kv.get('k')).toBeNull();
     expect(kv.set('k', 'v')).toBe(true);
     expect(store.dump()).toEqual({ k: 'v' });
@@ -18,7 +18,7 @@ describe('storageKeyValue', () => {
   });
 
   it('never throws with no Storage or a failing one', () => {
-    const none = storageKeyValue(undefined);
+    const none = localStoreOf(undefined);
     // Unreadable is not the same as missing: a queue must not take it for "adopted by another tab".
     expect(none.get('k')).toBeUndefined();
     expect(none.keys()).toEqual([]);
@@ -27,11 +27,9 @@ describe('storageKeyValue', () => {
 
     const full = memoryStorage();
     full.failSet = quotaError;
-    expect(storageKeyValue(asStorage(full)).set('k', 'v')).toBe(false);
+    expect(localStoreOf(asStorage(full)).set('k', 'v')).toBe(false);
   });
-});
 
-describe('localStore', () => {
   it('wraps the window localStorage, and answers nothing when reading it throws', () => {
     localStorage.setItem('_cioq_a', '1');
     expect(localStore(window).keys()).toEqual(['_cioq_a']);
