@@ -160,7 +160,7 @@ export function createDelivery(
         debug('beacon', url, batch.length);
         queue.remove(batch);
       }
-    if (closing && transport.keepalive && !failures) queue.remove(inflight);
+    if (closing && transport.keepsAlive() && !failures) queue.remove(inflight);
     queue.save(release);
   };
 

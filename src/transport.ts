@@ -29,8 +29,11 @@ export interface Transport {
   post(url: string, body: string): Promise<Result>;
   /** Hands `body` to the browser to send even as the page goes away; false if it refused. */
   beacon(url: string, body: string): boolean;
-  /** Whether requests under way survive the page going away (the browser's own fetch, with keepalive). */
-  readonly keepalive: boolean;
+  /**
+   * Whether requests under way survive the page going away (the browser's own
+   * fetch, with keepalive). Not named `keepalive`: that name stays whole in the bundle.
+   */
+  keepsAlive(): boolean;
 }
 
 export function createTransport(win: Window): Transport {
@@ -69,8 +72,6 @@ export function createTransport(win: Window): Transport {
     // Only the browser's own fetch is known to keep a request alive: a polyfill
     // (whatwg-fetch sends by XHR) or a page's wrapper may drop `keepalive`,
     // and then what is under way at unload stays stored, to be sent again.
-    get keepalive() {
-      return useFetch && /\[native code/.test('' + win.fetch);
-    },
+    keepsAlive: () => useFetch && /\[native code/.test('' + win.fetch),
   };
 }

@@ -139,7 +139,7 @@ export function fakeTransport(respond: (body: string, n: number) => Result = () 
     beacons,
     maxConcurrent: 0,
     latency: 0,
-    keepalive: true,
+    keepsAlive: () => true,
     beaconAccepts: true,
     post: vi.fn(async (url: string, body: string): Promise<Result> => {
       posts.push({ url, body, at: Date.now() });

@@ -40,7 +40,7 @@ describe('createTransport: post', () => {
     // No headers: a string body goes as text/plain;charset=UTF-8, a simple request without CORS preflight.
     expect(init.headers).toBeUndefined();
     expect(new Request(url, { method: 'POST', body: BODY }).headers.get('content-type')).toBe('text/plain;charset=UTF-8');
-    expect(transport.keepalive).toBe(true);
+    expect(transport.keepsAlive()).toBe(true);
   });
 
   it("does not count on keepalive with a fetch that is not the browser's own (polyfill, wrapper)", async () => {
@@ -49,8 +49,8 @@ describe('createTransport: post', () => {
     const wrapper = vi.fn(() => native());
     const transport = createTransport(fakeWindow(wrapper));
     await expect(transport.post(URL_, BODY)).resolves.toMatchObject({ status: 200 });
-    expect(transport.keepalive).toBe(false);
-    expect(createTransport(fakeWindow(native.bind(null))).keepalive).toBe(true);
+    expect(transport.keepsAlive()).toBe(false);
+    expect(createTransport(fakeWindow(native.bind(null))).keepsAlive()).toBe(true);
   });
 
   it('gives the status of any answer', async () => {
@@ -91,7 +91,7 @@ describe('createTransport: post', () => {
     const transport = createTransport(fakeWindow(broken, sendBeacon));
     await expect(transport.post(URL_, BODY)).resolves.toEqual({ status: 200 });
     expect(sent).toEqual([{ url: URL_, body: BODY }]);
-    expect(transport.keepalive).toBe(false);
+    expect(transport.keepsAlive()).toBe(false);
     await transport.post(URL_, BODY);
     expect(broken).toHaveBeenCalledTimes(1);
     expect(sent).toHaveLength(2);
