@@ -25,8 +25,8 @@ export interface Queue {
    * next, `false` takes it back; by default it stays as it was.
    */
   save(release?: boolean): void;
-  /** Takes over queues left by closed tabs; returns how many messages came. */
-  adopt(): number;
+  /** Takes over queues left by closed tabs. */
+  adopt(): void;
   /** Forgets every message and deletes our key: consent was withdrawn. */
   clear(): void;
 }
@@ -125,24 +125,21 @@ export function createQueue(
 
   const adopt = () => {
     const taken: string[] = [];
-    let count = 0;
     for (const key of store.keys()) {
       const value = key != own && key.indexOf(prefix) == 0 && store.get(key);
       if (value && Date.now() - parseInt(value) > LEASE) {
         const messages = value.split('\n').slice(1);
         append(messages);
-        count += messages.length;
         taken.push(key);
       }
     }
-    if (count) {
+    if (taken.length) {
       // Ours first, theirs after: a crash in between duplicates (the server
       // dedupes by messageId) rather than loses.
       save();
       for (const key of taken) store.set(key, '');
       onAdopt();
     }
-    return count;
   };
 
   // Several tabs loading at once would race for the same released key: a random delay spreads them out.
