@@ -127,18 +127,17 @@ export function createDelivery(
       inflight = [];
       lastEnded = Date.now();
       debug('POST', url, batch.length, status || 'network error');
-      if (status >= 200 && status < 300) {
-        failures = 0;
-        queue.remove(batch);
-        events.emit('sent', () => batch.map((text) => JSON.parse(text)));
-      } else if (!status || status == 408 || status == 429 || status >= 500) {
+      if (!status || status == 408 || status == 429 || status >= 500) {
         failures++;
         retryAt = Date.now() + (retryAfter ?? Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** failures));
         due = true;
         settle(false);
       } else {
         queue.remove(batch);
-        events.drop(status, `HTTP ${status}, dropped: ${batch.length}`, batch.length);
+        if (status >= 200 && status < 300) {
+          failures = 0;
+          events.emit('sent', () => batch.map((text) => JSON.parse(text)));
+        } else events.drop(status, `HTTP ${status}, dropped: ${batch.length}`, batch.length);
       }
       pump();
     });
