@@ -134,7 +134,8 @@ export function createDelivery(
         settle(false);
       } else {
         queue.remove(batch);
-        if (status >= 200 && status < 300) {
+        // A status is 0 or 200–599 (a Response can't be made with another), so here below 300 is a success.
+        if (status < 300) {
           failures = 0;
           events.emit('sent', () => batch.map((text) => JSON.parse(text)));
         } else events.drop(status, `HTTP ${status}, dropped: ${batch.length}`, batch.length);
