@@ -50,8 +50,8 @@ export function createDelivery(
   let due = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline = Infinity;
-  /** When the last request ended: the batch window runs on after it. */
-  let lastEnded = -BATCH_WAIT;
+  /** When the last request ended (none yet: 0, long before any clock reading): the batch window runs on after it. */
+  let lastEnded = 0;
   /** Failed requests in a row. */
   let failures = 0;
   let retryAt = 0;
