@@ -81,7 +81,7 @@ export function createQueue(
     // Keeps our lease while messages wait, and finds crashed tabs' queues
     // meanwhile. Armed only then: a timer left running for nothing keeps
     // a page's zone.js zone (Angular) from ever becoming stable.
-    if (items.length && !release) heartbeat = heartbeat || setTimeout(beat, LEASE / 5);
+    if (text && !release) heartbeat = heartbeat || setTimeout(beat, LEASE / 5);
     else {
       clearTimeout(heartbeat);
       heartbeat = undefined;
