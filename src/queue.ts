@@ -151,6 +151,10 @@ export function createQueue(
   });
 
   return {
+    add(message) {
+      append([message]);
+      writeBehind();
+    },
     held: () => items.length,
     oldest(skip, maxBytes) {
       const skipped = new Set(skip);
@@ -163,10 +167,6 @@ export function createQueue(
         batch.push(message);
       }
       return batch;
-    },
-    add(message) {
-      append([message]);
-      writeBehind();
     },
     remove(messages) {
       remove(messages);
