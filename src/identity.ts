@@ -61,11 +61,6 @@ export function createIdentity(stores: KeyValue[]): Identity {
   return {
     anonymousId: () => ids[ANONYMOUS]!,
     user: () => ids[USER],
-    setUser: (id) => write(USER, id),
-    reset() {
-      write(USER, '');
-      write(ANONYMOUS, ulid());
-    },
     heard(key, value) {
       // The other tab wrote every store: its new value is taken as it is. Re-reading
       // the stores here would find a cookie that has not caught up yet (Firefox
@@ -75,6 +70,11 @@ export function createIdentity(stores: KeyValue[]): Identity {
       // leaves this one as it is, as every message needs one.
       if (key == USER || (key == ANONYMOUS && value)) ids[key] = value || undefined;
       else if (!key) refresh();
+    },
+    setUser: (id) => write(USER, id),
+    reset() {
+      write(USER, '');
+      write(ANONYMOUS, ulid());
     },
   };
 }
