@@ -22,18 +22,18 @@ export const localStore = (win: Window): LocalStore => {
   const store = safely(() => win.localStorage);
   return {
     get: (key) => safely(() => store!.getItem(key)),
-    set: (key, value) =>
-      safely(() => {
-        if (value) store!.setItem(key, value);
-        else store!.removeItem(key);
-        return true;
-      }, false),
     keys: () =>
       safely(() => {
         const keys: string[] = [];
         for (let i = store!.length; i--; ) keys.push(store!.key(i)!);
         return keys;
       }, []),
+    set: (key, value) =>
+      safely(() => {
+        if (value) store!.setItem(key, value);
+        else store!.removeItem(key);
+        return true;
+      }, false),
   };
 };
 
