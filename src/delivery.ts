@@ -63,8 +63,6 @@ export function createDelivery(
     for (const resolve of waiters.splice(0)) resolve(empty);
   };
 
-  const waiting = () => queue.held() - inflight.length;
-
   /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
   const go = () => {
     due = true;
@@ -104,6 +102,8 @@ export function createDelivery(
 
   const body = (batch: string[]) =>
     '{"writeKey":' + quote(writeKey) + ',"sentAt":"' + isoTime(Date.now()) + '","batch":[' + batch + ']}';
+
+  const waiting = () => queue.held() - inflight.length;
 
   /** The oldest messages not under way, as many as fit in one request (with room for the envelope). */
   const next = () => queue.oldest(inflight, MAX_BODY - 100);
