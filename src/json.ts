@@ -8,6 +8,8 @@
 
 import { isoTime } from './util';
 
+const utf8 = new TextEncoder();
+
 /** Deeper data is cut: real event data is never this deep, hostile data can be. */
 const MAX_DEPTH = 50;
 
@@ -15,8 +17,6 @@ const escape = (c: string) => '\\u' + (c.charCodeAt(0) + 0x10000).toString(16).s
 
 export const quote = (s: string): string =>
   '"' + s.replace(/[\0-\x1f"\\\u2028\u2029]/g, escape) + '"';
-
-const utf8 = new TextEncoder();
 
 /** Size of `s` on the wire, in UTF-8 (counted only when not plain ASCII: the usual case stays allocation-free). */
 export const bytes = (s: string): number => (/[^\0-\x7f]/.test(s) ? utf8.encode(s).length : s.length);
