@@ -52,6 +52,26 @@ const YEAR = 31536000;
  */
 export function cookieKeyValue(doc: Document, domain: string): KeyValue {
   const { hostname = '', protocol } = doc.location || ({} as Partial<Location>);
+  /** The domain cookies go on: null until the probe has run. */
+  let on: string | null = domain || null;
+  const registrable = () => {
+    if (on == null) {
+      on = '';
+      const labels = hostname.split('.');
+      // IP addresses and single-label hosts (localhost) take host-only cookies.
+      if (!/^[\d.]+$|:/.test(hostname))
+        for (let i = 2; i <= labels.length && !on; i++) {
+          const candidate = labels.slice(-i).join('.');
+          write('_cio_probe', '1', 9, candidate);
+          if (get('_cio_probe')) {
+            on = candidate;
+            write('_cio_probe', '', 0, candidate);
+          }
+        }
+    }
+    return on;
+  };
+
   const write = (key: string, value: string, maxAge: number, on: string) => {
     jar = undefined;
     doc.cookie =
@@ -84,26 +104,6 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
       const found = cookie().match('(?:^|; )' + key + '=([^;]*)');
       return found && decodeURIComponent(found[1]);
     });
-
-  /** The domain cookies go on: null until the probe has run. */
-  let on: string | null = domain || null;
-  const registrable = () => {
-    if (on == null) {
-      on = '';
-      const labels = hostname.split('.');
-      // IP addresses and single-label hosts (localhost) take host-only cookies.
-      if (!/^[\d.]+$|:/.test(hostname))
-        for (let i = 2; i <= labels.length && !on; i++) {
-          const candidate = labels.slice(-i).join('.');
-          write('_cio_probe', '1', 9, candidate);
-          if (get('_cio_probe')) {
-            on = candidate;
-            write('_cio_probe', '', 0, candidate);
-          }
-        }
-    }
-    return on;
-  };
 
   return {
     get,
