@@ -65,6 +65,12 @@ export function createQueue(
   let released = false;
   let wroteAt = 0;
 
+  const remove = (messages: string[]) => {
+    const gone = new Set(messages);
+    size = 0;
+    items = items.filter((m) => !gone.has(m) && (size += m.length) > 0);
+  };
+
   const save = (release = released) => {
     due = false;
     // Our key gone: adopted by another tab if we had released it or let the
@@ -102,12 +108,6 @@ export function createQueue(
     heartbeat = undefined;
     save();
     adopt();
-  };
-
-  const remove = (messages: string[]) => {
-    const gone = new Set(messages);
-    size = 0;
-    items = items.filter((m) => !gone.has(m) && (size += m.length) > 0);
   };
 
   const append = (messages: string[]) => {
