@@ -59,10 +59,6 @@ export function createDelivery(
   /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
   let gone = false;
 
-  const settle = (empty: boolean) => {
-    for (const resolve of waiters.splice(0)) resolve(empty);
-  };
-
   /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
   const go = () => {
     due = true;
@@ -79,6 +75,10 @@ export function createDelivery(
         go();
       }, at - Date.now());
     }
+  };
+
+  const settle = (empty: boolean) => {
+    for (const resolve of waiters.splice(0)) resolve(empty);
   };
 
   /** A send is due at the end of this task. */
