@@ -25,11 +25,7 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     // Loaded twice: the first copy already runs the show.
     if (stub?.version) return;
     const script = (win.document.getElementById('cio-tracker') || win.document.currentScript) as HTMLScriptElement | null;
-    const config = readConfig(
-      (name) => script?.getAttribute(name),
-      script?.src,
-      win.location.href,
-    );
+    const config = readConfig(script, win.location.href);
     const cio = init(config, win);
     const run = (command: unknown) => {
       try {
