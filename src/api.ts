@@ -117,7 +117,7 @@ export function createApi(
         // A copy, of booleans as just checked: the caller may change its object later.
         consent.decide(state, valid ? ({ ...categories } as Categories) : undefined);
       } else if (state !== undefined) warn('consent: state must be granted or denied', state);
-      return consent.state();
+      return consent.stateNow();
     }),
     on: guard(events.on),
     off: guard(events.off),

@@ -62,8 +62,9 @@ export function createConsent(
   };
 
   return {
-    state: () => current.state,
-    // The decision's categories. Not named `categories`: that name stays whole in the bundle (listeners get it), this one is shortened.
+    // The decision's state and categories. Not named `state` and `categories`: those names stay
+    // whole in the bundle (listeners get them), these are shortened.
+    stateNow: () => current.state,
     chosen: () => current.categories,
     /**
      * Runs `finish` (the part of a call that needs the visitor's identity)

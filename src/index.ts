@@ -53,7 +53,7 @@ export function init(config: Config, win: Window = window): Cio {
   const local = localStore(win);
   // Until the visitor agrees, the SDK writes nothing but the decision itself
   // (and neither identifies the visitor nor sends on request).
-  const allowed = () => consent.state() == 'granted';
+  const allowed = () => consent.stateNow() == 'granted';
 
   let queue: Queue | undefined;
   let delivery: Delivery | undefined;
@@ -103,7 +103,7 @@ export function init(config: Config, win: Window = window): Cio {
   const follow = () => (allowed() ? grant() : wipe());
   const consent = createConsent([cookies, local], startState(config, win.navigator), config.anonymousWhenDenied, events, debug, follow);
   // A decision made before (or the site's default) applies from the start; pending waits for one.
-  if (consent.state() != 'pending') follow();
+  if (consent.stateNow() != 'pending') follow();
 
   win.addEventListener('storage', (event) => {
     // A decision, identify or reset in another tab, heard through the localStorage mirror.
