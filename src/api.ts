@@ -98,13 +98,13 @@ export function createApi(
         // page(data, options): the name is left out.
         options = data;
         data = name;
-        name = undefined;
+        name = '';
       }
-      if (name != null && typeof name != 'string') {
-        warn('page: name must be a string', name);
-        name = undefined;
+      if (typeof name != 'string') {
+        if (name != null) warn('page: name must be a string', name);
+        name = '';
       }
-      record('page', { name: (name || '').trim() || defaultName() }, data, options);
+      record('page', { name: name.trim() || defaultName() }, data, options);
     }),
     identify,
     sidentify: identify,
