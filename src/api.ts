@@ -42,7 +42,7 @@ export function createApi(
   /** Finishes a message and hands it on; returns it if it went (it may be too large), else undefined. */
   const send = (type: MessageType, draft: Draft, userId?: string) => {
     const identity = who();
-    const message = draft(identity.anonymousId(), userId || identity.user(), consent.chosen());
+    const message = draft(identity.anonymousId(), userId || identity.user(), consent.preferences());
     if (message) delivery().add(message);
     else events.drop(0, type + ': over 32 KB, dropped', 1);
     return message;

@@ -65,7 +65,7 @@ export function createConsent(
     // The decision's state and categories. Not named `state` and `categories`: those names stay
     // whole in the bundle (listeners get them), these are shortened.
     stateNow: () => current.state,
-    chosen: () => current.categories,
+    preferences: () => current.categories,
     /**
      * Runs `finish` (the part of a call that needs the visitor's identity)
      * now, at the grant, or never. `identifying` calls (identify, reset)

@@ -112,22 +112,20 @@ export function init(config: Config, win: Window = window): Cio {
   });
   // A decision on a sibling subdomain reaches only the shared cookie: look whenever the page is shown or hidden.
   doc.addEventListener('visibilitychange', consent.reread);
-  win.addEventListener('pageshow', (event) => {
-    // Back from the back/forward cache: the storage events of the time away were never heard,
-    // so every key is taken as changed. (The pageshow of a load tells nothing new, and a
-    // cookie read costs a millisecond or two.)
-    if ((event as PageTransitionEvent).persisted) {
-      consent.reread();
-      granted?.heard(null, null);
-    }
-  });
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'));
 
   return createApi(
     config.keepArrays,
-    createMessages(win),
+    // Back from the back/forward cache, before the page event of the restore is built: the
+    // storage events of the time away were never heard, so every key is taken as changed.
+    // (Not on the pageshow of a load, which tells nothing new: a cookie read costs a
+    // millisecond or two.)
+    createMessages(win, () => {
+      consent.reread();
+      granted?.heard(null, null);
+    }),
     consent,
     identity,
     deliver,

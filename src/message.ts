@@ -29,8 +29,12 @@ export type Draft = (anonymousId: string, userId: string | undefined, categories
  * made once, when the call is made, and is what the queue persists and
  * sends: the same messageId and timestamp on every retry, and no
  * re-serialising later.
+ *
+ * `onRestore` is called when the page comes back from the back/forward cache,
+ * before its page event can be built: what the page missed meanwhile (a
+ * decision or an identity changed in another tab) is read again first.
  */
-export const createMessages = (win: Window) => {
+export const createMessages = (win: Window, onRestore: () => void) => {
   const nav = win.navigator;
   /**
    * Set by a restore from the back/forward cache, until the next page event,
@@ -39,6 +43,7 @@ export const createMessages = (win: Window) => {
   let restored = false;
   win.addEventListener('pageshow', (event) => {
     restored = (event as PageTransitionEvent).persisted;
+    if (restored) onRestore();
   });
   let timezone: string | undefined;
   let contextKey = '';
