@@ -47,9 +47,8 @@ function startState(config: Config, nav: Navigator): ConsentState {
 export function init(config: Config, win: Window = window): Cio {
   const events = createEvents();
   const debug = debugLogger(config.debug);
-  const doc = win.document;
   const site = config.siteId;
-  const cookies = cookieKeyValue(doc, config.cookieDomain);
+  const cookies = cookieKeyValue(win.document, config.cookieDomain);
   const local = localStore(win);
   // Until the visitor agrees, the SDK writes nothing but the decision itself
   // (and neither identifies the visitor nor sends on request).
@@ -111,7 +110,7 @@ export function init(config: Config, win: Window = window): Cio {
     granted?.heard(event.key, event.newValue);
   });
   // A decision on a sibling subdomain reaches only the shared cookie: look whenever the page is shown or hidden.
-  doc.addEventListener('visibilitychange', consent.reread);
+  win.document.addEventListener('visibilitychange', consent.reread);
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'));
