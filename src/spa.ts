@@ -15,8 +15,8 @@ const TITLE_POLLS = 20;
  * the page goes away is sent then.
  */
 export const watchHistory = (win: Window, onChange: () => void): void => {
-  const { history, location, document: doc } = win;
-  const where = () => location.pathname + location.search;
+  const { history, document: doc } = win;
+  const where = () => win.location.pathname + win.location.search;
   let last = where();
   let title = '';
   let polls = 0;
