@@ -35,7 +35,6 @@ export type Draft = (anonymousId: string, userId: string | undefined, categories
  * decision or an identity changed in another tab) is read again first.
  */
 export const createMessages = (win: Window, onRestore: () => void) => {
-  const nav = win.navigator;
   /**
    * Set by a restore from the back/forward cache, until the next page event,
    * whose `context.page.restored` tells it apart from a load (README, "Page views").
@@ -50,7 +49,7 @@ export const createMessages = (win: Window, onRestore: () => void) => {
   let contextText = '';
   // The context changes only with the URL or title, so its text is reused until they do.
   const context = (restore: boolean) => {
-    const { location: loc, document: doc, screen } = win;
+    const { location: loc, document: doc, navigator: nav, screen } = win;
     const key = loc.href + '\n' + doc.title + restore;
     if (key != contextKey) {
       // Read once, from Temporal where the engine has it (0.1 ms): Intl's first use in a
