@@ -42,7 +42,7 @@ export function createApi(
   /** Finishes a message and hands it on; returns it if it went (it may be too large), else undefined. */
   const send = (type: MessageType, draft: Draft, userId?: string) => {
     const identity = who();
-    const message = draft(identity.anonymousId(), userId || identity.user(), consent.chosen());
+    const message = draft(identity.anonymousId(), userId || identity.user(), consent.preferences());
     if (message) delivery().add(message);
     else events.drop(0, type + ': over 32 KB, dropped', 1);
     return message;
@@ -98,13 +98,13 @@ export function createApi(
         // page(data, options): the name is left out.
         options = data;
         data = name;
-        name = undefined;
+        name = '';
       }
-      if (name != null && typeof name != 'string') {
-        warn('page: name must be a string', name);
-        name = undefined;
+      if (typeof name != 'string') {
+        if (name != null) warn('page: name must be a string', name);
+        name = '';
       }
-      record('page', { name: (name || '').trim() || defaultName() }, data, options);
+      record('page', { name: name.trim() || defaultName() }, data, options);
     }),
     identify,
     sidentify: identify,
@@ -117,7 +117,7 @@ export function createApi(
         // A copy, of booleans as just checked: the caller may change its object later.
         consent.decide(state, valid ? ({ ...categories } as Categories) : undefined);
       } else if (state !== undefined) warn('consent: state must be granted or denied', state);
-      return consent.state();
+      return consent.stateNow();
     }),
     on: guard(events.on),
     off: guard(events.off),

@@ -24,12 +24,9 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     const stub = win._cio;
     // Loaded twice: the first copy already runs the show.
     if (stub?.version) return;
-    const script = (win.document.getElementById('cio-tracker') || win.document.currentScript) as HTMLScriptElement | null;
-    const config = readConfig(
-      (name) => script?.getAttribute(name),
-      script?.src,
-      win.location.href,
-    );
+    const doc = win.document;
+    const script = (doc.getElementById('cio-tracker') || doc.currentScript) as HTMLScriptElement | null;
+    const config = readConfig(script, win.location.href);
     const cio = init(config, win);
     const run = (command: unknown) => {
       try {

@@ -62,9 +62,10 @@ export function createConsent(
   };
 
   return {
-    state: () => current.state,
-    // The decision's categories. Not named `categories`: that name stays whole in the bundle (listeners get it), this one is shortened.
-    chosen: () => current.categories,
+    // The decision's state and categories. Not named `state` and `categories`: those names stay
+    // whole in the bundle (listeners get them), these are shortened.
+    stateNow: () => current.state,
+    preferences: () => current.categories,
     /**
      * Runs `finish` (the part of a call that needs the visitor's identity)
      * now, at the grant, or never. `identifying` calls (identify, reset)

@@ -47,13 +47,12 @@ function startState(config: Config, nav: Navigator): ConsentState {
 export function init(config: Config, win: Window = window): Cio {
   const events = createEvents();
   const debug = debugLogger(config.debug);
-  const doc = win.document;
   const site = config.siteId;
-  const cookies = cookieKeyValue(doc, config.cookieDomain);
+  const cookies = cookieKeyValue(win.document, config.cookieDomain);
   const local = localStore(win);
   // Until the visitor agrees, the SDK writes nothing but the decision itself
   // (and neither identifies the visitor nor sends on request).
-  const allowed = () => consent.state() == 'granted';
+  const allowed = () => consent.stateNow() == 'granted';
 
   let queue: Queue | undefined;
   let delivery: Delivery | undefined;
@@ -103,7 +102,7 @@ export function init(config: Config, win: Window = window): Cio {
   const follow = () => (allowed() ? grant() : wipe());
   const consent = createConsent([cookies, local], startState(config, win.navigator), config.anonymousWhenDenied, events, debug, follow);
   // A decision made before (or the site's default) applies from the start; pending waits for one.
-  if (consent.state() != 'pending') follow();
+  if (consent.stateNow() != 'pending') follow();
 
   win.addEventListener('storage', (event) => {
     // A decision, identify or reset in another tab, heard through the localStorage mirror.
@@ -111,23 +110,21 @@ export function init(config: Config, win: Window = window): Cio {
     granted?.heard(event.key, event.newValue);
   });
   // A decision on a sibling subdomain reaches only the shared cookie: look whenever the page is shown or hidden.
-  doc.addEventListener('visibilitychange', consent.reread);
-  win.addEventListener('pageshow', (event) => {
-    // Back from the back/forward cache: the storage events of the time away were never heard,
-    // so every key is taken as changed. (The pageshow of a load tells nothing new, and a
-    // cookie read costs a millisecond or two.)
-    if ((event as PageTransitionEvent).persisted) {
-      consent.reread();
-      granted?.heard(null, null);
-    }
-  });
+  win.document.addEventListener('visibilitychange', consent.reread);
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'));
 
   return createApi(
     config.keepArrays,
-    createMessages(win),
+    // Back from the back/forward cache, before the page event of the restore is built: the
+    // storage events of the time away were never heard, so every key is taken as changed.
+    // (Not on the pageshow of a load, which tells nothing new: a cookie read costs a
+    // millisecond or two.)
+    createMessages(win, () => {
+      consent.reread();
+      granted?.heard(null, null);
+    }),
     consent,
     identity,
     deliver,

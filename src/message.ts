@@ -29,9 +29,12 @@ export type Draft = (anonymousId: string, userId: string | undefined, categories
  * made once, when the call is made, and is what the queue persists and
  * sends: the same messageId and timestamp on every retry, and no
  * re-serialising later.
+ *
+ * `onRestore` is called when the page comes back from the back/forward cache,
+ * before its page event can be built: what the page missed meanwhile (a
+ * decision or an identity changed in another tab) is read again first.
  */
-export const createMessages = (win: Window) => {
-  const nav = win.navigator;
+export const createMessages = (win: Window, onRestore: () => void) => {
   /**
    * Set by a restore from the back/forward cache, until the next page event,
    * whose `context.page.restored` tells it apart from a load (README, "Page views").
@@ -39,13 +42,14 @@ export const createMessages = (win: Window) => {
   let restored = false;
   win.addEventListener('pageshow', (event) => {
     restored = (event as PageTransitionEvent).persisted;
+    if (restored) onRestore();
   });
   let timezone: string | undefined;
   let contextKey = '';
   let contextText = '';
   // The context changes only with the URL or title, so its text is reused until they do.
   const context = (restore: boolean) => {
-    const { location: loc, document: doc, screen } = win;
+    const { location: loc, document: doc, navigator: nav, screen } = win;
     const key = loc.href + '\n' + doc.title + restore;
     if (key != contextKey) {
       // Read once, from Temporal where the engine has it (0.1 ms): Intl's first use in a

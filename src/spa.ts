@@ -15,8 +15,8 @@ const TITLE_POLLS = 20;
  * the page goes away is sent then.
  */
 export const watchHistory = (win: Window, onChange: () => void): void => {
-  const { history, location, document: doc } = win;
-  const where = () => location.pathname + location.search;
+  const doc = win.document;
+  const where = () => win.location.pathname + win.location.search;
   let last = where();
   let title = '';
   let polls = 0;
@@ -35,8 +35,8 @@ export const watchHistory = (win: Window, onChange: () => void): void => {
     }
   };
   for (const method of ['pushState', 'replaceState'] as const) {
-    const original = history[method];
-    history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+    const original = win.history[method];
+    win.history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
       const result = original.apply(this, args);
       check();
       return result;

@@ -24,7 +24,7 @@ function setup(keepArrays = false) {
   const debug = vi.fn();
   const deps = {
     keepArrays,
-    messages: createMessages(win),
+    messages: createMessages(win, () => {}),
     consent: createConsent([], 'granted', false, events, debug, () => {}),
     identity: () => identity,
     delivery: () => delivery,

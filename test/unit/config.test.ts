@@ -4,9 +4,9 @@ import { readConfig } from '../../src/config';
 const SRC = 'https://cdn.example.com/js/track.js';
 const BASE = 'https://shop.example.com/products/list?page=2';
 
-/** readConfig over a set of attributes, as a `<script>`'s getAttribute would give them. */
+/** readConfig over a script with a set of attributes, as its getAttribute would give them. */
 const config = (attrs: Record<string, string>, src = SRC, base = BASE) =>
-  readConfig((name) => (name in attrs ? attrs[name] : null), src, base);
+  readConfig({ src, getAttribute: (name) => (name in attrs ? attrs[name] : null) }, base);
 
 describe('readConfig', () => {
   it('gives the defaults when only data-site-id is set', () => {
@@ -22,6 +22,10 @@ describe('readConfig', () => {
       respectGpc: false,
       anonymousWhenDenied: false,
     });
+  });
+
+  it('gives the defaults, and the page origin as endpoint, when there is no script element', () => {
+    expect(readConfig(null, BASE)).toEqual({ ...config({}), endpoint: 'https://shop.example.com' });
   });
 
   it('reads data-consent as written (init checks it), data-respect-gpc and data-consent-denied', () => {
@@ -82,7 +86,7 @@ describe('readConfig', () => {
     script.setAttribute('data-site-id', 'from-element');
     script.setAttribute('data-use-array-params', 'true');
     script.setAttribute('data-debug', 'true');
-    const result = readConfig((name) => script.getAttribute(name), script.src, location.href);
+    const result = readConfig(script, location.href);
     expect(result).toMatchObject({
       siteId: 'from-element',
       keepArrays: true,

@@ -13,11 +13,12 @@ function setup() {
   const win = freshWindow(URL_, { referrer: 'https://ref.example.org/' });
   win.document.title = 'Cart';
   const identity = createIdentity([]);
-  const messages = createMessages(win);
+  const onRestore = vi.fn();
+  const messages = createMessages(win, onRestore);
   /** A message finished at once, for the current visitor. */
   const build = (type: MessageType, fields: Record<string, string>, dataKey: string, data?: Record<string, unknown>) =>
     messages(type, fields, dataKey, data, false)(identity.anonymousId(), identity.user())!;
-  return { win, identity, messages, build };
+  return { win, identity, messages, build, onRestore };
 }
 
 beforeEach(() => {
@@ -93,13 +94,16 @@ describe('createMessages', () => {
   });
 
   it('marks the first page event after a restore from the back/forward cache, and only that one', () => {
-    const { win, build } = setup();
+    const { win, build, onRestore } = setup();
     const restoredOf = (type: MessageType) =>
       JSON.parse(build(type, type == 'track' ? { event: 'x' } : { name: 'p' }, 'properties', {})).context.page.restored;
     expect(restoredOf('page')).toBeUndefined();
     win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: false }));
     expect(restoredOf('page')).toBeUndefined();
+    // The pageshow of a load is no restore.
+    expect(onRestore).not.toHaveBeenCalled();
     win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: true }));
+    expect(onRestore).toHaveBeenCalledTimes(1);
     expect(restoredOf('track')).toBeUndefined();
     expect(restoredOf('page')).toBe(true);
     expect(restoredOf('page')).toBeUndefined();
