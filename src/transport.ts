@@ -63,7 +63,8 @@ export function createTransport(win: Window): Transport {
           }
         } catch (error) {
           // The real fetch only fails with a TypeError (network) or an abort (our timeout).
-          if (/TypeError|Abort|Timeout/.test((error as Error).name)) return { status: 0 };
+          // A page's wrapper may reject with anything, `undefined` or a throwing getter too.
+          if (/TypeError|Abort|Timeout/.test(safely(() => (error as Error).name)!)) return { status: 0 };
         }
       useFetch = false;
       return { status: beacon(url, body) ? 200 : 0 };

@@ -97,6 +97,16 @@ describe('createTransport: post', () => {
     expect(sent).toHaveLength(2);
   });
 
+  it('falls back to sendBeacon when a wrapped fetch rejects with something that is not an Error', async () => {
+    const { sent, sendBeacon } = fakeBeacon(true);
+    const rejections: unknown[] = [undefined, null, 'offline', { get name(): string { throw new Error('no name'); } }];
+    for (const reason of rejections) {
+      const wrapped = vi.fn(() => Promise.reject(reason));
+      await expect(createTransport(fakeWindow(wrapped, sendBeacon)).post(URL_, BODY)).resolves.toEqual({ status: 200 });
+    }
+    expect(sent).toHaveLength(rejections.length);
+  });
+
   it('uses sendBeacon when fetch is missing or answers something that is not a Response', async () => {
     const { sent, sendBeacon } = fakeBeacon(true);
     await expect(createTransport(fakeWindow(undefined, sendBeacon)).post(URL_, BODY)).resolves.toEqual({ status: 200 });
