@@ -197,36 +197,88 @@ function pageJson(value: unknown): string {
   return write(value);
 }
 
+/** How long a WebKit session may take to start (about 1.5 s as a rule, several seconds on a busy machine). */
+const WEBKIT_START_MS = 30_000;
+/** Attempts at starting one WebKit session. */
+const WEBKIT_START_TRIES = 3;
+
+/** A WebKitWebDriver with the one session it was started for. */
+interface WebKitSession {
+  driver: WebDriver;
+  /** Ends the session, its browser and its driver process. */
+  quit(): Promise<void>;
+}
+
+/**
+ * One WebKitWebDriver process per session, with a deadline on the start: now
+ * and then (about once per WebKit project run on a busy machine) a driver
+ * never launches MiniBrowser and waits for it for good, with no web or network
+ * process anywhere. Such a driver is killed with its process group and the start
+ * tried again; a driver of its own per session means no other session goes with it.
+ */
+async function startWebKitSession(): Promise<WebKitSession> {
+  // The web process sandbox refuses to start as root; this is the switch WebKitGTK documents for it.
+  const env = process.getuid?.() === 0 ? { ...process.env, WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1' } : process.env;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    // Its own process group, so that killing it takes the MiniBrowser it started too.
+    const driverProcess = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`], { stdio: 'ignore', env, detached: true });
+    const kill = () => {
+      try {
+        process.kill(-driverProcess.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    const server = `http://127.0.0.1:${port}`;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await untilListening(`${server}/status`, driverProcess);
+      const started = new Builder()
+        .usingServer(server)
+        .withCapabilities({
+          browserName: 'MiniBrowser',
+          'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args: ['--automation'] },
+        })
+        .build();
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no WebKit session within ${WEBKIT_START_MS / 1000} s`)), WEBKIT_START_MS);
+      });
+      const driver = await Promise.race([started, deadline]);
+      return {
+        driver,
+        quit: async () => {
+          await driver.quit().catch(() => undefined);
+          kill();
+        },
+      };
+    } catch (error) {
+      kill();
+      if (attempt >= WEBKIT_START_TRIES) throw error;
+      console.warn(`[e2e webkit] session start ${attempt} failed (${(error as Error).message}); starting another driver`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
 /**
  * MiniBrowser has no contexts: each session is a WebDriver session of its
  * own (a fresh ephemeral browser, about 1.5 s to start), its tabs WebDriver
  * windows. Needs DISPLAY, which the global setup provides.
  */
 async function launchWebKit(): Promise<Engine> {
-  const port = await freePort();
-  // The web process sandbox refuses to start as root; this is the switch WebKitGTK documents for it.
-  const env = process.getuid?.() === 0 ? { ...process.env, WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1' } : process.env;
-  const driverProcess = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`], { stdio: 'ignore', env });
-  const server = `http://127.0.0.1:${port}`;
-  await untilListening(`${server}/status`, driverProcess);
-  const sessions = new Set<WebDriver>();
-  const start = () =>
-    new Builder()
-      .usingServer(server)
-      .withCapabilities({
-        browserName: 'MiniBrowser',
-        'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args: ['--automation'] },
-      })
-      .build();
-  const probe = await start();
-  const version = `WebKitGTK ${(await probe.getCapabilities()).get('browserVersion')}`;
+  const sessions = new Set<WebKitSession>();
+  const probe = await startWebKitSession();
+  const version = `WebKitGTK ${(await probe.driver.getCapabilities()).get('browserVersion')}`;
   await probe.quit();
   return {
     name: 'webkit',
     version,
     async newSession() {
-      const driver = await start();
-      sessions.add(driver);
+      const session = await startWebKitSession();
+      sessions.add(session);
+      const { driver } = session;
       const first = await driver.getWindowHandle();
       // One window has the focus at a time: a tab's command and the switch to its window go together.
       let last: Promise<unknown> = Promise.resolve();
@@ -281,14 +333,13 @@ async function launchWebKit(): Promise<Engine> {
             return tab;
           }),
         async close() {
-          sessions.delete(driver);
-          await driver.quit();
+          sessions.delete(session);
+          await session.quit();
         },
       };
     },
     async close() {
-      await Promise.all([...sessions].map((d) => d.quit().catch(() => undefined)));
-      driverProcess.kill();
+      await Promise.all([...sessions].map((session) => session.quit()));
     },
   };
 }
