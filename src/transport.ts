@@ -63,7 +63,8 @@ export function createTransport(win: Window): Transport {
           }
         } catch (error) {
           // The real fetch only fails with a TypeError (network) or an abort (our timeout).
-          // A page's wrapper may reject with anything, `undefined` or a throwing getter too.
+          // A page's wrapper may reject with anything, `undefined` or a throwing getter too: a name
+          // that can't be read is undefined, which the pattern reads as "undefined" and refuses.
           if (/TypeError|Abort|Timeout/.test(safely(() => (error as Error).name)!)) return { status: 0 };
         }
       useFetch = false;
