@@ -12,9 +12,17 @@ const pool = new Uint8Array(4096);
 /** Bytes of the pool not yet used, taken from its end. */
 let left = 0;
 
+/** The last millisecond an ID was made in, and its ten characters: a burst of calls shares them. */
+let stampedAt = -1;
+let stamp = '';
+
 export function ulid(now = Date.now()): string {
-  let id = '';
-  for (let i = 10; i--; now = Math.floor(now / 32)) id = B32[now % 32] + id;
+  if (now != stampedAt) {
+    stampedAt = now;
+    stamp = '';
+    for (let i = 10; i--; now = Math.floor(now / 32)) stamp = B32[now % 32] + stamp;
+  }
+  let id = stamp;
   if (!left) {
     try {
       crypto.getRandomValues(pool);

@@ -107,7 +107,8 @@ export const createMessages = (win: Window, onRestore: () => void) => {
           ? contextText.slice(0, -1) + ',"consent":{"categoryPreferences":' + encode(categories) + '}}'
           : contextText) +
         '}';
-      return bytes(text) > MAX_MESSAGE ? undefined : text;
+      // A UTF-16 unit is at most 3 bytes of UTF-8: most messages need no count.
+      return text.length * 3 > MAX_MESSAGE && bytes(text) > MAX_MESSAGE ? undefined : text;
     };
   };
 };

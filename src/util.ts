@@ -15,17 +15,22 @@ export const NativePromise = (async () => {})().constructor as PromiseConstructo
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   !!value && typeof value == 'object' && !Array.isArray(value);
 
+/** The last time formatted, and its text: a burst of calls in one millisecond formats it once. */
+let formattedAt: number | undefined;
+let formatted = '';
+
 /**
  * `time` as JSON writes a Date (ISO 8601, UTC, milliseconds), formatted here:
  * a page's library may have replaced `toISOString` (MooTools More's gives
  * local time; README, "Works on pages that…"). For years 0–9999.
  */
 export const isoTime = (time: number): string => {
+  if (time === formattedAt) return formatted;
   const date = new Date(time);
   const pad = (n: number, width = 2) => ('000' + n).slice(-width);
-  return (
+  formattedAt = time;
+  return (formatted =
     pad(date.getUTCFullYear(), 4) + '-' + pad(date.getUTCMonth() + 1) + '-' + pad(date.getUTCDate()) +
     'T' + pad(date.getUTCHours()) + ':' + pad(date.getUTCMinutes()) + ':' + pad(date.getUTCSeconds()) +
-    '.' + pad(date.getUTCMilliseconds(), 3) + 'Z'
-  );
+    '.' + pad(date.getUTCMilliseconds(), 3) + 'Z');
 };

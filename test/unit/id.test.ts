@@ -21,6 +21,10 @@ describe('ulid', () => {
     }
   });
 
+  it("encodes each call's own time when calls alternate between milliseconds (the last one's text is reused only for the same one)", () => {
+    for (const time of [5, 5, 6, 5, 2 ** 40, 5, 2 ** 40]) expect(decodeTime(ulid(time))).toBe(time);
+  });
+
   it('uses the current time by default', () => {
     vi.useFakeTimers({ now: 1_712_345_678_901 });
     try {

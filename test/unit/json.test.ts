@@ -452,6 +452,11 @@ describe('isoTime', () => {
     for (const time of times) expect(isoTime(time)).toBe(new Date(time).toISOString());
   });
 
+  it("formats each call's own time when calls alternate between times, the same one twice included", () => {
+    for (const time of [0, 0, 1, 0, 1_700_000_000_123, 1_700_000_000_123, 1])
+      expect(isoTime(time)).toBe(new Date(time).toISOString());
+  });
+
   it('does not use toISOString, which a page may have replaced', () => {
     withPatches([[Date.prototype, 'toISOString', () => 'replaced']], () =>
       expect(isoTime(Date.UTC(2020, 0, 2, 3, 4, 5, 678))).toBe('2020-01-02T03:04:05.678Z'),

@@ -220,5 +220,10 @@ describe('createMessages', () => {
     expect(size('x'.repeat(MAX_MESSAGE - overhead + 1))).toBeUndefined();
     // Three bytes each in UTF-8, one character each in JavaScript.
     expect(size('€'.repeat(Math.ceil((MAX_MESSAGE - overhead) / 3) + 1))).toBeUndefined();
+    // Four bytes for two characters (outside the BMP), and up to the limit in bytes.
+    expect(size('😀'.repeat(Math.floor((MAX_MESSAGE - overhead) / 4)))).toBeLessThanOrEqual(MAX_MESSAGE);
+    expect(size('😀'.repeat(Math.floor((MAX_MESSAGE - overhead) / 4) + 1))).toBeUndefined();
+    // At most three bytes for each character: a third of the limit in characters always fits.
+    expect(size('€'.repeat(Math.floor(MAX_MESSAGE / 3) - overhead))).toBeDefined();
   });
 });
