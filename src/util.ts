@@ -25,7 +25,7 @@ let formatted = '';
  * local time; README, "Works on pages that…"). For years 0–9999.
  */
 export const isoTime = (time: number): string => {
-  if (time === formattedAt) return formatted;
+  if (time == formattedAt) return formatted;
   const date = new Date(time);
   const pad = (n: number, width = 2) => ('000' + n).slice(-width);
   formattedAt = time;
