@@ -19,14 +19,14 @@ import { renderSnippet } from '../collector/snippet.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { gzipFile } from '../scripts/gzip-size.mjs';
 
-const RUNS = 5; // runs per timing figure (median)
+// Runs per timing figure (median): a load or a cold loop swings by ±30% or more run to run on 2 shared cores.
+const RUNS = 11;
 const CALLS = 1000; // track() calls per loop
-// A cold loop's time swings with when the engine compiles and collects (±30% page to page): more pages, a steadier median.
-const TRACK_RUNS = 11;
 const BURST = 1000;
 const PACED = 50; // events of the paced run, one every PACED_EVERY_MS
 const PACED_EVERY_MS = 100;
 const PROFILE_INTERVAL_US = 100;
+const SETTLE_MS = 300;
 const PROFILE_TOP = 10;
 const PROFILE_EXCERPT = 60; // characters of minified code shown for each profile entry
 const ARRIVAL_MS = 15_000; // how long we wait for events to reach the collector
@@ -112,8 +112,14 @@ function printReport() {
   if (notes.length) console.log('\n' + notes.map((n) => '- ' + n).join('\n'));
 }
 
-/** A page in a context of its own (a first visit: no IDs stored), with a CDP session on it. */
+/**
+ * A page in a context of its own (a first visit: no IDs stored), with a CDP
+ * session on it; opened once the browser has had a moment to finish closing
+ * the last one (its renderer's exit, its storage written), so that work
+ * does not land inside the next timing.
+ */
 async function freshPage() {
+  await sleep(SETTLE_MS);
   const context = await browser.newContext();
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -236,7 +242,7 @@ const drain = (page) => page.evaluate(`Promise.race([_cio.flush(), new Promise((
 async function trackFigures() {
   const cold = [];
   const warm = [];
-  for (let i = 0; i < TRACK_RUNS; i++) {
+  for (let i = 0; i < RUNS; i++) {
     const { context, page } = await freshPage();
     await page.goto(`${collector.url}/b/calls?run=${i}`);
     await waitReady(page);
@@ -250,7 +256,7 @@ async function trackFigures() {
   const w = median(warm);
   add('track(), cold (first 1,000 calls of a page)', `${fmt(c, 2)} µs`, '≤ 20 µs', c <= 20);
   add('track(), warm (second 1,000 calls)', `${fmt(w, 2)} µs`, '≤ 20 µs', w <= 20);
-  notes.push(`track(): ${TRACK_RUNS} pages; cold ${cold.map((x) => fmt(x)).join(', ')} µs; warm ${warm.map((x) => fmt(x)).join(', ')} µs.`);
+  notes.push(`track(): ${RUNS} pages; cold ${cold.map((x) => fmt(x)).join(', ')} µs; warm ${warm.map((x) => fmt(x)).join(', ')} µs.`);
 }
 
 /** Sends `count` events from a fresh page (all at once, or one every `everyMs`); requests until all arrived. */
