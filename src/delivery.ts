@@ -123,7 +123,7 @@ export function createDelivery(
     inflight = batch;
     // A backlog larger than one request goes out right after this one.
     due = waiting() > 0;
-    transport.post(url, body(batch)).then(({ status, retryAfter }) => {
+    transport.post(url, body(batch)).then(([status, retryAfter]) => {
       inflight = [];
       lastEnded = Date.now();
       debug('POST', url, batch.length, status || 'network error');
