@@ -128,8 +128,7 @@ export function createQueue(
     for (const key of store.keys()) {
       const value = key != own && key.indexOf(prefix) == 0 && store.get(key);
       if (value && Date.now() - parseInt(value) > LEASE) {
-        const messages = value.split('\n').slice(1);
-        append(messages);
+        append(value.split('\n').slice(1));
         taken.push(key);
       }
     }
