@@ -18,7 +18,8 @@ export function readConfig(script: Pick<HTMLScriptElement, 'getAttribute' | 'src
     cookieDomain: data('cookie-domain'),
     spa: is('auto-track-spa', 'true'),
     debug: is('debug', 'true'),
-    consent: (data('consent') || 'granted') as ConsentState,
+    // As written, checked by init, which also takes '' (left out) as granted.
+    consent: data('consent') as ConsentState,
     respectGpc: is('respect-gpc', 'true'),
     anonymousWhenDenied: is('consent-denied', 'anonymous'),
   };
