@@ -2,7 +2,7 @@ import { quote } from './json';
 import { whenParsed } from './page';
 import type { Queue } from './queue';
 import { MAX_BODY, type Transport } from './transport';
-import { isoTime, NativePromise } from './util';
+import { isoTime, NativePromise, resolved } from './util';
 import type { Events } from './events';
 import { watchLifecycle } from './lifecycle';
 
@@ -93,7 +93,7 @@ export function createDelivery(
     // without notice, and its timers are held back (a second or more in Firefox).
     if (doc.visibilityState == 'hidden' || (count == 1 && !inflight.length && Date.now() - lastEnded >= BATCH_WAIT)) {
       soon = true;
-      NativePromise.resolve().then(() => {
+      resolved.then(() => {
         soon = false;
         go();
       });

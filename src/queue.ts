@@ -3,7 +3,7 @@ import { bytes } from './json';
 import { warn } from './log';
 import { whenParsed } from './page';
 import type { LocalStore } from './storage';
-import { NativePromise } from './util';
+import { resolved } from './util';
 
 /** A tab whose queue has not been written for this long is taken to be gone (crashed, or killed asleep). */
 const LEASE = 5 * 60e3;
@@ -100,7 +100,7 @@ export function createQueue(
   const writeBehind = () => {
     if (!due) {
       due = true;
-      NativePromise.resolve().then(() => due && save());
+      resolved.then(() => due && save());
     }
   };
 

@@ -1,4 +1,4 @@
-import { NativePromise, safely } from './util';
+import { resolved, safely } from './util';
 
 /**
  * The browser's storage, behind a small interface that never throws: cookies
@@ -94,7 +94,7 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
   const cookie = () => {
     if (jar == null) {
       jar = doc.cookie;
-      NativePromise.resolve().then(() => (jar = undefined));
+      resolved.then(() => (jar = undefined));
     }
     return jar;
   };
