@@ -65,7 +65,8 @@ export function init(config: Config, win: Window = window): Cio {
    * while granted, in memory only while denied (the gate refuses writes).
    * Without a site id, calls are checked and built (so warnings still show)
    * but go nowhere. Messages adopted from closed tabs go at once: their tab
-   * meant to send them long ago.
+   * meant to send them long ago. (An async function's promise is the
+   * engine's own, whatever the page did to `window.Promise`.)
    */
   const deliver = (): Delivery =>
     (delivery =
@@ -80,7 +81,7 @@ export function init(config: Config, win: Window = window): Cio {
             events,
             debug,
           )
-        : { add() {}, flush: () => NativePromise.resolve(true) }));
+        : { add() {}, flush: async () => true }));
 
   /** Granted: the stored identity (a new one after a withdrawal), and delivery. */
   const grant = () => {
