@@ -14,9 +14,9 @@ export interface Identity {
   reset(): void;
   /**
    * Another tab set localStorage `key` to `value` (the storage event; `key`
-   * null when it cleared localStorage).
+   * null when it cleared localStorage, and left out when every key may have changed).
    */
-  heard(key: string | null, value: string | null): void;
+  heard(key?: string | null, value?: string | null): void;
 }
 
 /** What a withdrawal of consent deletes. */

@@ -124,7 +124,7 @@ export function init(config: Config, win: Window = window): Cio {
     // millisecond or two.)
     createMessages(win, () => {
       consent.reread();
-      granted?.heard(null, null);
+      granted?.heard();
     }),
     consent,
     identity,
