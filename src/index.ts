@@ -45,11 +45,11 @@ function startState(config: Config, nav: Navigator): ConsentState {
  * the snippet; bundler users call it themselves.
  */
 export function init(config: Config, win: Window = window): Cio {
-  const events = createEvents();
   const debug = debugLogger(config.debug);
   const site = config.siteId;
-  const cookies = cookieKeyValue(win.document, config.cookieDomain);
   const local = localStore(win);
+  const events = createEvents();
+  const cookies = cookieKeyValue(win.document, config.cookieDomain);
   // Until the visitor agrees, the SDK writes nothing but the decision itself
   // (and neither identifies the visitor nor sends on request).
   const allowed = () => consent.stateNow() == 'granted';
