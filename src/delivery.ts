@@ -44,20 +44,20 @@ export function createDelivery(
   debug: (...args: unknown[]) => void,
 ): Delivery {
   const doc = win.document;
-  /** The messages of the request under way: empty when there is none. */
-  let inflight: string[] = [];
-  /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
-  let due = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline = Infinity;
-  /** When the last request ended (none yet: 0, long before any clock reading): the batch window runs on after it. */
-  let lastEnded = 0;
+  /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
+  let gone = false;
+  /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
+  let due = false;
   /** Failed requests in a row. */
   let failures = 0;
   let retryAt = 0;
+  /** The messages of the request under way: empty when there is none. */
+  let inflight: string[] = [];
+  /** When the last request ended (none yet: 0, long before any clock reading): the batch window runs on after it. */
+  let lastEnded = 0;
   const waiters: ((empty: boolean) => void)[] = [];
-  /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
-  let gone = false;
 
   /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
   const go = () => {
