@@ -52,18 +52,18 @@ export function createQueue(
   /** Called when adopted messages have joined the queue. */
   onAdopt: () => void,
 ): Queue {
-  const prefix = QUEUE_PREFIX + site + '_';
-  const own = prefix + ulid();
+  let wroteAt = 0;
+  let heartbeat: ReturnType<typeof setTimeout> | undefined;
   let items: string[] = [];
   let size = 0;
-  /** What our key held after our last write: to notice a tab having adopted it since. */
-  let written = '';
+  const prefix = QUEUE_PREFIX + site + '_';
   /** A write is due at the end of the task (write-behind). */
   let due = false;
-  let heartbeat: ReturnType<typeof setTimeout> | undefined;
+  /** What our key held after our last write: to notice a tab having adopted it since. */
+  let written = '';
+  const own = prefix + ulid();
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
-  let wroteAt = 0;
 
   const remove = (messages: string[]) => {
     const gone = new Set(messages);
