@@ -45,8 +45,8 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     if (restored) onRestore();
   });
   let timezone: string | undefined;
-  let contextKey = '';
   let contextText = '';
+  let contextKey = '';
   // The context changes only with the URL or title, so its text is reused until they do.
   const context = (restore: boolean) => {
     const { location: loc, document: doc, navigator: nav, screen } = win;
