@@ -8,7 +8,7 @@ import type { ConsentState, LoaderConfig } from './types';
 export function readConfig(script: Pick<HTMLScriptElement, 'getAttribute' | 'src'> | null, base: string): LoaderConfig {
   // An attribute left out reads as empty, as does every attribute when there is no script.
   const data = (name: string) => script?.getAttribute('data-' + name) || '';
-  const is = (name: string, value: string) => data(name) === value;
+  const is = (name: string, value: string) => data(name) == value;
   return {
     siteId: data('site-id').trim(),
     keepArrays: is('use-array-params', 'true'),
