@@ -146,7 +146,8 @@ export function createQueue(
   // The scan waits for the page to be parsed: off its critical path (README, "Budgets").
   whenParsed(win.document, adoptSoon);
   win.addEventListener('storage', (event) => {
-    if (event.key && event.key.indexOf(prefix) == 0 && /^0\n/.test(event.newValue || '')) adoptSoon();
+    // A removed key's null reads as "null", which is no release.
+    if (event.key && event.key.indexOf(prefix) == 0 && /^0\n/.test(event.newValue as string)) adoptSoon();
   });
 
   return {
