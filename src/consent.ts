@@ -37,8 +37,8 @@ export function createConsent(
   /** Each change of the decision, here or in another tab, before held calls run and listeners hear it. */
   changed: (decision: Decision) => void,
 ) {
-  const held: (() => void)[] = [];
   let warned = false;
+  const held: (() => void)[] = [];
 
   const remembered = () => {
     for (const store of stores) {
