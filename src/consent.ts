@@ -35,10 +35,10 @@ export function createConsent(
   events: Events,
   debug: (...args: unknown[]) => void,
   /** Each change of the decision, here or in another tab, before held calls run and listeners hear it. */
-  changed: (decision: Decision) => void,
+  changed: () => void,
 ) {
-  const held: (() => void)[] = [];
   let warned = false;
+  const held: (() => void)[] = [];
 
   const remembered = () => {
     for (const store of stores) {
@@ -55,7 +55,7 @@ export function createConsent(
     // The same decision heard again changes nothing.
     if (encode(decision) == encode(current)) return;
     current = decision;
-    changed(current);
+    changed();
     // Held calls run at a grant, and go at a denial.
     for (const finish of held.splice(0)) if (current.state == 'granted') finish();
     events.emit('consent', () => current);

@@ -2,7 +2,7 @@ import { quote } from './json';
 import { whenParsed } from './page';
 import type { Queue } from './queue';
 import { MAX_BODY, type Transport } from './transport';
-import { isoTime, NativePromise } from './util';
+import { isoTime, NativePromise, resolved } from './util';
 import type { Events } from './events';
 import { watchLifecycle } from './lifecycle';
 
@@ -44,20 +44,20 @@ export function createDelivery(
   debug: (...args: unknown[]) => void,
 ): Delivery {
   const doc = win.document;
-  /** The messages of the request under way: empty when there is none. */
-  let inflight: string[] = [];
-  /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
-  let due = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline = Infinity;
-  /** When the last request ended (none yet: 0, long before any clock reading): the batch window runs on after it. */
-  let lastEnded = 0;
+  /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
+  let gone = false;
+  /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
+  let due = false;
   /** Failed requests in a row. */
   let failures = 0;
   let retryAt = 0;
+  /** The messages of the request under way: empty when there is none. */
+  let inflight: string[] = [];
+  /** When the last request ended (none yet: 0, long before any clock reading): the batch window runs on after it. */
+  let lastEnded = 0;
   const waiters: ((empty: boolean) => void)[] = [];
-  /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
-  let gone = false;
 
   /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
   const go = () => {
@@ -93,7 +93,7 @@ export function createDelivery(
     // without notice, and its timers are held back (a second or more in Firefox).
     if (doc.visibilityState == 'hidden' || (count == 1 && !inflight.length && Date.now() - lastEnded >= BATCH_WAIT)) {
       soon = true;
-      NativePromise.resolve().then(() => {
+      resolved.then(() => {
         soon = false;
         go();
       });
@@ -123,7 +123,7 @@ export function createDelivery(
     inflight = batch;
     // A backlog larger than one request goes out right after this one.
     due = waiting() > 0;
-    transport.post(url, body(batch)).then(({ status, retryAfter }) => {
+    transport.post(url, body(batch)).then(([status, retryAfter]) => {
       inflight = [];
       lastEnded = Date.now();
       debug('POST', url, batch.length, status || 'network error');

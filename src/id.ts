@@ -7,8 +7,9 @@
  */
 const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** Random bytes drawn 4 KB at a time: one crypto call per 256 IDs. */
-const pool = new Uint8Array(4096);
+/** Random bytes are drawn 4 KB at a time: one crypto call per 256 IDs. */
+const POOL = 4096;
+const pool = new Uint8Array(POOL);
 /** Bytes of the pool not yet used, taken from its end. */
 let left = 0;
 
@@ -29,9 +30,9 @@ export function ulid(now = Date.now()): string {
     } catch {
       // No Web Crypto (a page removed it): Math.random is weaker, but enough
       // for IDs that need only be unlikely to collide, not unguessable.
-      for (let i = pool.length; i--; ) pool[i] = Math.random() * 256;
+      for (let i = POOL; i--; ) pool[i] = Math.random() * 256;
     }
-    left = pool.length;
+    left = POOL;
   }
   // Each byte gives 5 bits, so 16 bytes give the 80 random bits the spec asks for.
   for (let i = 16; i--; ) id += B32[pool[--left] & 31];

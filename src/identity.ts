@@ -14,9 +14,9 @@ export interface Identity {
   reset(): void;
   /**
    * Another tab set localStorage `key` to `value` (the storage event; `key`
-   * null when it cleared localStorage).
+   * null when it cleared localStorage, and left out when every key may have changed).
    */
-  heard(key: string | null, value: string | null): void;
+  heard(key?: string | null, value?: string | null): void;
 }
 
 /** What a withdrawal of consent deletes. */
@@ -29,11 +29,11 @@ export const IDENTITY_NAMES = [ANONYMOUS, USER];
  * another tab changed.
  */
 export function createIdentity(stores: KeyValue[]): Identity {
-  const ids: Record<string, string | undefined> = {};
   /** Whether a store took the last write: then the stores, not memory, are the authority. */
   let stored = false;
   /** What each store holds for `key`. */
   const read = (key: string) => stores.map((store) => store.get(key));
+  const ids: Record<string, string | undefined> = {};
   /**
    * Sets `key` in memory and in each store that does not hold `value` yet,
    * or deletes it where `value` is empty (`held`: what each store holds,

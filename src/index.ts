@@ -45,11 +45,11 @@ function startState(config: Config, nav: Navigator): ConsentState {
  * the snippet; bundler users call it themselves.
  */
 export function init(config: Config, win: Window = window): Cio {
-  const events = createEvents();
   const debug = debugLogger(config.debug);
   const site = config.siteId;
-  const cookies = cookieKeyValue(win.document, config.cookieDomain);
   const local = localStore(win);
+  const events = createEvents();
+  const cookies = cookieKeyValue(win.document, config.cookieDomain);
   // Until the visitor agrees, the SDK writes nothing but the decision itself
   // (and neither identifies the visitor nor sends on request).
   const allowed = () => consent.stateNow() == 'granted';
@@ -65,7 +65,8 @@ export function init(config: Config, win: Window = window): Cio {
    * while granted, in memory only while denied (the gate refuses writes).
    * Without a site id, calls are checked and built (so warnings still show)
    * but go nowhere. Messages adopted from closed tabs go at once: their tab
-   * meant to send them long ago.
+   * meant to send them long ago. (An async function's promise is the
+   * engine's own, whatever the page did to `window.Promise`.)
    */
   const deliver = (): Delivery =>
     (delivery =
@@ -80,7 +81,7 @@ export function init(config: Config, win: Window = window): Cio {
             events,
             debug,
           )
-        : { add() {}, flush: () => NativePromise.resolve(true) }));
+        : { add() {}, flush: async () => true }));
 
   /** Granted: the stored identity (a new one after a withdrawal), and delivery. */
   const grant = () => {
@@ -123,7 +124,7 @@ export function init(config: Config, win: Window = window): Cio {
     // millisecond or two.)
     createMessages(win, () => {
       consent.reread();
-      granted?.heard(null, null);
+      granted?.heard();
     }),
     consent,
     identity,

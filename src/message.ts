@@ -45,8 +45,8 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     if (restored) onRestore();
   });
   let timezone: string | undefined;
-  let contextKey = '';
   let contextText = '';
+  let contextKey = '';
   // The context changes only with the URL or title, so its text is reused until they do.
   const context = (restore: boolean) => {
     const { location: loc, document: doc, navigator: nav, screen } = win;
@@ -92,11 +92,11 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     const dataText = safely(() => encode(data || {}, keepArrays, MAX_MESSAGE));
     // Written out rather than encoded from an object: this runs on every call.
     // The type, ULID and ISO time need no escaping.
-    const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + isoTime(now) + '"';
+    const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + isoTime(now) + '","anonymousId":';
     const body = ',"' + dataKey + '":' + (dataText && dataText[0] == '{' ? dataText : '{}') + ',"context":';
     const contextText = context(restore);
     return (anonymousId, userId, categories) => {
-      let text = head + ',"anonymousId":' + quote(anonymousId);
+      let text = head + quote(anonymousId);
       const all: Record<string, string | undefined> = { userId, ...fields };
       // Own keys only: a page's library may add enumerable properties to Object.prototype (MooTools-style).
       for (const key of Object.keys(all)) if (all[key]) text += ',"' + key + '":' + quote(all[key]!);

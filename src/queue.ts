@@ -3,7 +3,7 @@ import { bytes } from './json';
 import { warn } from './log';
 import { whenParsed } from './page';
 import type { LocalStore } from './storage';
-import { NativePromise } from './util';
+import { resolved } from './util';
 
 /** A tab whose queue has not been written for this long is taken to be gone (crashed, or killed asleep). */
 const LEASE = 5 * 60e3;
@@ -52,18 +52,18 @@ export function createQueue(
   /** Called when adopted messages have joined the queue. */
   onAdopt: () => void,
 ): Queue {
-  const prefix = QUEUE_PREFIX + site + '_';
-  const own = prefix + ulid();
+  let wroteAt = 0;
+  let heartbeat: ReturnType<typeof setTimeout> | undefined;
   let items: string[] = [];
   let size = 0;
-  /** What our key held after our last write: to notice a tab having adopted it since. */
-  let written = '';
+  const prefix = QUEUE_PREFIX + site + '_';
   /** A write is due at the end of the task (write-behind). */
   let due = false;
-  let heartbeat: ReturnType<typeof setTimeout> | undefined;
+  /** What our key held after our last write: to notice a tab having adopted it since. */
+  let written = '';
+  const own = prefix + ulid();
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
-  let wroteAt = 0;
 
   const remove = (messages: string[]) => {
     const gone = new Set(messages);
@@ -100,7 +100,7 @@ export function createQueue(
   const writeBehind = () => {
     if (!due) {
       due = true;
-      NativePromise.resolve().then(() => due && save());
+      resolved.then(() => due && save());
     }
   };
 
@@ -128,8 +128,7 @@ export function createQueue(
     for (const key of store.keys()) {
       const value = key != own && key.indexOf(prefix) == 0 && store.get(key);
       if (value && Date.now() - parseInt(value) > LEASE) {
-        const messages = value.split('\n').slice(1);
-        append(messages);
+        append(value.split('\n').slice(1));
         taken.push(key);
       }
     }
@@ -147,7 +146,8 @@ export function createQueue(
   // The scan waits for the page to be parsed: off its critical path (README, "Budgets").
   whenParsed(win.document, adoptSoon);
   win.addEventListener('storage', (event) => {
-    if (event.key && event.key.indexOf(prefix) == 0 && /^0\n/.test(event.newValue || '')) adoptSoon();
+    // A removed key's null reads as "null", which is no release.
+    if (event.key && event.key.indexOf(prefix) == 0 && /^0\n/.test(event.newValue as string)) adoptSoon();
   });
 
   return {

@@ -1,4 +1,4 @@
-import { NativePromise, safely } from './util';
+import { resolved, safely } from './util';
 
 /**
  * The browser's storage, behind a small interface that never throws: cookies
@@ -62,17 +62,18 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
       if (!/^[\d.]+$|:/.test(hostname))
         for (let i = 2; i <= labels.length && !on; i++) {
           const candidate = labels.slice(-i).join('.');
-          write('_cio_probe', '1', 9, candidate);
+          write('_cio_probe', '1', candidate, 9);
           if (get('_cio_probe')) {
             on = candidate;
-            write('_cio_probe', '', 0, candidate);
+            write('_cio_probe', '', candidate);
           }
         }
     }
     return on;
   };
 
-  const write = (key: string, value: string, maxAge: number, on: string) => {
+  /** An empty value deletes the cookie; others last a year unless `maxAge` says otherwise. */
+  const write = (key: string, value: string, on: string, maxAge = value ? YEAR : 0) => {
     jar = undefined;
     doc.cookie =
       key +
@@ -94,7 +95,7 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
   const cookie = () => {
     if (jar == null) {
       jar = doc.cookie;
-      NativePromise.resolve().then(() => (jar = undefined));
+      resolved.then(() => (jar = undefined));
     }
     return jar;
   };
@@ -109,7 +110,7 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
     get,
     set: (key, value) =>
       safely(() => {
-        write(key, value, value ? YEAR : 0, registrable());
+        write(key, value, registrable());
         return get(key) == (value || null);
       }, false),
   };

@@ -6,12 +6,12 @@ import { safely } from './util';
  * a cross-origin endpoint needs no CORS preflight.
  */
 
-export interface Result {
-  /** HTTP status, 0 when no response came (network error, timeout). */
-  status: number;
-  /** Milliseconds the server asked us to wait (`Retry-After`). */
-  retryAfter?: number;
-}
+/**
+ * The HTTP status, 0 when no response came (network error, timeout), and the
+ * milliseconds the server asked us to wait (`Retry-After`), if it did. A
+ * tuple rather than an object: `status` is a name the bundle keeps whole.
+ */
+export type Result = [status: number, retryAfter?: number];
 
 /** keepalive fetches and beacons may carry at most 64 KiB between them. */
 export const MAX_BODY = 64000;
@@ -59,16 +59,16 @@ export function createTransport(win: Window): Transport {
             // Read the answer: until then Chromium counts this keepalive
             // request against its 64 KB budget, and later ones fail.
             await response.text();
-            return { status: response.status, retryAfter: waitFor(response.headers.get('Retry-After')) };
+            return [response.status, waitFor(response.headers.get('Retry-After'))];
           }
         } catch (error) {
           // The real fetch only fails with a TypeError (network) or an abort (our timeout).
           // A page's wrapper may reject with anything, `undefined` or a throwing getter too: a name
           // that can't be read is undefined, which the pattern reads as "undefined" and refuses.
-          if (/TypeError|Abort|Timeout/.test(safely(() => (error as Error).name)!)) return { status: 0 };
+          if (/TypeError|Abort|Timeout/.test(safely(() => (error as Error).name)!)) return [0];
         }
       useFetch = false;
-      return { status: beacon(url, body) ? 200 : 0 };
+      return [beacon(url, body) ? 200 : 0];
     },
     beacon,
     // Only the browser's own fetch is known to keep a request alive: a polyfill

@@ -9,8 +9,14 @@ export const safely = <T, F = undefined>(fn: () => T, fallback?: F): T | F => {
   }
 };
 
+/**
+ * A promise of the engine's own, already resolved: what it runs `then` runs
+ * at the end of the current task (a microtask).
+ */
+export const resolved = (async () => {})();
+
 /** The engine's own Promise: a page that replaced `window.Promise` can't break ours. */
-export const NativePromise = (async () => {})().constructor as PromiseConstructor;
+export const NativePromise = resolved.constructor as PromiseConstructor;
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   !!value && typeof value == 'object' && !Array.isArray(value);

@@ -18,7 +18,8 @@ describe('readConfig', () => {
       cookieDomain: '',
       spa: false,
       debug: false,
-      consent: 'granted',
+      // Left out: init takes it as granted.
+      consent: '',
       respectGpc: false,
       anonymousWhenDenied: false,
     });

@@ -39,7 +39,7 @@ function setup(responses: Result[] = []) {
   const store = memoryStorage();
   // Wired as init wires them: adopted messages are flushed.
   const queue = createQueue(win, localStoreOf(asStorage(store)), WRITE_KEY, () => delivery.flush());
-  const transport = fakeTransport((_, n) => responses[n - 1] || { status: 200 });
+  const transport = fakeTransport((_, n) => responses[n - 1] || [200]);
   const hooks = recordEvents();
   const delivery = deliveryOf(win, queue, transport, hooks);
   const add = (from: number, count: number, size?: number, pad?: string) => {
@@ -201,7 +201,7 @@ describe('batching', () => {
 
 describe('retries', () => {
   it.each([0, 408, 429, 500, 502, 503])('retries after HTTP %i with backoff, re-sending the same texts', async (status) => {
-    const { add, transport, hooks, queue } = setup([{ status }]);
+    const { add, transport, hooks, queue } = setup([[status]]);
     add(0, 20);
     await vi.advanceTimersByTimeAsync(0);
     expect(transport.post).toHaveBeenCalledTimes(1);
@@ -218,7 +218,7 @@ describe('retries', () => {
   });
 
   it('backs off exponentially while the endpoint keeps failing, up to the cap', async () => {
-    const { add, transport } = setup(Array(10).fill({ status: 503 }));
+    const { add, transport } = setup(Array(10).fill([503]));
     add(0, 20);
     await vi.advanceTimersByTimeAsync(200_000);
     const gaps = transport.posts.slice(1).map((p, i) => p.at - transport.posts[i].at);
@@ -226,7 +226,7 @@ describe('retries', () => {
   });
 
   it('honours Retry-After', async () => {
-    const { add, transport } = setup([{ status: 429, retryAfter: 5000 }]);
+    const { add, transport } = setup([[429, 5000]]);
     add(0, 20);
     await vi.advanceTimersByTimeAsync(0);
     await vi.advanceTimersByTimeAsync(4999);
@@ -236,7 +236,7 @@ describe('retries', () => {
   });
 
   it.each([400, 401, 403, 404, 413])('drops the batch on HTTP %i with a warning and an error hook', async (status) => {
-    const { add, transport, hooks, queue } = setup([{ status }]);
+    const { add, transport, hooks, queue } = setup([[status]]);
     add(0, 3);
     await vi.advanceTimersByTimeAsync(120_000);
     expect(transport.post).toHaveBeenCalledTimes(1);
@@ -265,7 +265,7 @@ describe('offline', () => {
   });
 
   it('resumes at once on `online` even during a backoff', async () => {
-    const { win, add, transport } = setup([{ status: 0 }, { status: 0 }, { status: 0 }]);
+    const { win, add, transport } = setup([[0], [0], [0]]);
     add(0, 20);
     await vi.advanceTimersByTimeAsync(3000);
     const before = transport.posts.length;
@@ -419,7 +419,7 @@ describe('flush', () => {
   });
 
   it('resolves true once a retried batch is delivered, not when the old backoff timer ends', async () => {
-    const { delivery, add, transport } = setup([{ status: 503 }, { status: 503 }, { status: 503 }]);
+    const { delivery, add, transport } = setup([[503], [503], [503]]);
     add(0, 3);
     await vi.advanceTimersByTimeAsync(1000 + 1000 + 2000 + 100);
     expect(transport.post).toHaveBeenCalledTimes(3);
@@ -459,7 +459,7 @@ describe('flush', () => {
   });
 
   it('resolves false when sending fails', async () => {
-    const { delivery, add } = setup([{ status: 503 }]);
+    const { delivery, add } = setup([[503]]);
     add(0, 3);
     const done = vi.fn();
     delivery.flush().then(done);

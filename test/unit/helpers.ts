@@ -130,7 +130,7 @@ export const byteLength = (s: string) => new TextEncoder().encode(s).length;
  * A Transport that answers each post with `respond(body)` (200 by default),
  * after `latency` ms when set, and records what was sent.
  */
-export function fakeTransport(respond: (body: string, n: number) => Result = () => ({ status: 200 })) {
+export function fakeTransport(respond: (body: string, n: number) => Result = () => [200]) {
   const posts: { url: string; body: string; at: number }[] = [];
   const beacons: { url: string; body: string }[] = [];
   let active = 0;

@@ -31,7 +31,7 @@ describe('createTransport: post', () => {
     const fetch = respond(200);
     // Bound, it prints as native code: as the browser's own fetch does.
     const transport = createTransport(fakeWindow(fetch.bind(null)));
-    await expect(transport.post(URL_, BODY)).resolves.toEqual({ status: 200, retryAfter: undefined });
+    await expect(transport.post(URL_, BODY)).resolves.toEqual([200, undefined]);
     expect(fetch).toHaveBeenCalledTimes(1);
     const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe(URL_);
@@ -48,39 +48,39 @@ describe('createTransport: post', () => {
     // A page's wrapper: whether it passes keepalive on can't be told from outside.
     const wrapper = vi.fn(() => native());
     const transport = createTransport(fakeWindow(wrapper));
-    await expect(transport.post(URL_, BODY)).resolves.toMatchObject({ status: 200 });
+    await expect(transport.post(URL_, BODY)).resolves.toMatchObject({ 0: 200 });
     expect(transport.keepsAlive()).toBe(false);
     expect(createTransport(fakeWindow(native.bind(null))).keepsAlive()).toBe(true);
   });
 
   it('gives the status of any answer', async () => {
     for (const status of [204, 400, 429, 503]) {
-      await expect(createTransport(fakeWindow(respond(status))).post(URL_, BODY)).resolves.toMatchObject({ status });
+      await expect(createTransport(fakeWindow(respond(status))).post(URL_, BODY)).resolves.toMatchObject({ 0: status });
     }
   });
 
   it('reads Retry-After in seconds or as an HTTP date, in ms', async () => {
     const post = (value: string) =>
       createTransport(fakeWindow(respond(429, { 'Retry-After': value }))).post(URL_, BODY);
-    expect((await post('7')).retryAfter).toBe(7000);
-    expect((await post('0')).retryAfter).toBe(0);
+    expect((await post('7'))[1]).toBe(7000);
+    expect((await post('0'))[1]).toBe(0);
     const inTenSeconds = new Date(Date.now() + 10_500).toUTCString();
-    const fromDate = (await post(inTenSeconds)).retryAfter!;
+    const fromDate = (await post(inTenSeconds))[1]!;
     expect(fromDate).toBeGreaterThan(8000);
     expect(fromDate).toBeLessThanOrEqual(10_500);
-    expect((await post(new Date(Date.now() - 60_000).toUTCString())).retryAfter).toBeUndefined();
-    expect((await post('soon')).retryAfter).toBeUndefined();
+    expect((await post(new Date(Date.now() - 60_000).toUTCString()))[1]).toBeUndefined();
+    expect((await post('soon'))[1]).toBeUndefined();
   });
 
   it('gives status 0 for a network error or a timeout', async () => {
     const networkError = vi.fn(async () => {
       throw new TypeError('Failed to fetch');
     });
-    await expect(createTransport(fakeWindow(networkError)).post(URL_, BODY)).resolves.toEqual({ status: 0 });
+    await expect(createTransport(fakeWindow(networkError)).post(URL_, BODY)).resolves.toEqual([0]);
     const timeout = vi.fn(async () => {
       throw new DOMException('The operation timed out.', 'TimeoutError');
     });
-    await expect(createTransport(fakeWindow(timeout)).post(URL_, BODY)).resolves.toEqual({ status: 0 });
+    await expect(createTransport(fakeWindow(timeout)).post(URL_, BODY)).resolves.toEqual([0]);
   });
 
   it('falls back to sendBeacon for good when the page broke fetch', async () => {
@@ -89,7 +89,7 @@ describe('createTransport: post', () => {
       throw new Error('fetch replaced by something broken');
     });
     const transport = createTransport(fakeWindow(broken, sendBeacon));
-    await expect(transport.post(URL_, BODY)).resolves.toEqual({ status: 200 });
+    await expect(transport.post(URL_, BODY)).resolves.toEqual([200]);
     expect(sent).toEqual([{ url: URL_, body: BODY }]);
     expect(transport.keepsAlive()).toBe(false);
     await transport.post(URL_, BODY);
@@ -102,20 +102,20 @@ describe('createTransport: post', () => {
     const rejections: unknown[] = [undefined, null, 'offline', { get name(): string { throw new Error('no name'); } }];
     for (const reason of rejections) {
       const wrapped = vi.fn(() => Promise.reject(reason));
-      await expect(createTransport(fakeWindow(wrapped, sendBeacon)).post(URL_, BODY)).resolves.toEqual({ status: 200 });
+      await expect(createTransport(fakeWindow(wrapped, sendBeacon)).post(URL_, BODY)).resolves.toEqual([200]);
     }
     expect(sent).toHaveLength(rejections.length);
   });
 
   it('uses sendBeacon when fetch is missing or answers something that is not a Response', async () => {
     const { sent, sendBeacon } = fakeBeacon(true);
-    await expect(createTransport(fakeWindow(undefined, sendBeacon)).post(URL_, BODY)).resolves.toEqual({ status: 200 });
+    await expect(createTransport(fakeWindow(undefined, sendBeacon)).post(URL_, BODY)).resolves.toEqual([200]);
     const odd = vi.fn(async () => ({}));
-    await expect(createTransport(fakeWindow(odd, sendBeacon)).post(URL_, BODY)).resolves.toEqual({ status: 200 });
+    await expect(createTransport(fakeWindow(odd, sendBeacon)).post(URL_, BODY)).resolves.toEqual([200]);
     expect(sent).toHaveLength(2);
     // A beacon the browser refuses counts as a network error, to be retried.
     const refused = fakeBeacon(false);
-    await expect(createTransport(fakeWindow(undefined, refused.sendBeacon)).post(URL_, BODY)).resolves.toEqual({ status: 0 });
+    await expect(createTransport(fakeWindow(undefined, refused.sendBeacon)).post(URL_, BODY)).resolves.toEqual([0]);
   });
 
   it('survives a page that replaced window.Promise', async () => {
@@ -127,7 +127,7 @@ describe('createTransport: post', () => {
       };
       const result = createTransport(fakeWindow(fetch)).post(URL_, BODY);
       globalThis.Promise = original;
-      await expect(result).resolves.toMatchObject({ status: 200 });
+      await expect(result).resolves.toMatchObject({ 0: 200 });
     } finally {
       globalThis.Promise = original;
     }
