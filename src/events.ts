@@ -27,7 +27,8 @@ export function createEvents() {
       if (ready && event == 'ready') (fn as Handler<void>)();
     },
     off<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>) {
-      listeners[event] = (listeners[event] || []).filter((f) => f != fn) as (typeof listeners)[E];
+      // No listeners: left unset, as `on` and `emit` read unset as none.
+      listeners[event] = listeners[event]?.filter((f) => f != fn) as (typeof listeners)[E];
     },
     emit,
     /** Messages dropped for good: a warning, and an `error` event (README, "Delivery"). */
