@@ -74,8 +74,8 @@ export function createApi(
       id = (given ?? '') === '' ? idOrTraits.email : given;
       traits = rest;
     }
-    // A finite number is taken as its text.
-    const given = typeof id == 'string' || (typeof id == 'number' && isFinite(id)) ? ('' + id).trim() : '';
+    // A string, or a finite number taken as its text.
+    const given = (typeof id == 'number' ? isFinite(id) : typeof id == 'string') ? ('' + id).trim() : '';
     const draft = build('identify', {}, 'traits', traits, true);
     consent.run(() => {
       const identity = who();
