@@ -61,7 +61,7 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
       // An invalid Date is null, as JSON writes it.
       if (v instanceof Date) {
         const time = v.getTime();
-        return time == time ? walk(isoTime(time))! : 'null';
+        return walk(time == time ? isoTime(time) : null)!;
       }
       // new String('x') is "x", as JSON writes it.
       if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
@@ -75,7 +75,7 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
       if (!isArray && typeof toJSON == 'function' && toJSON != ({} as { toJSON?: unknown }).toJSON) return walk(toJSON.call(v)) || 'null';
       const asList = isArray && keepArrays;
       const keys = isArray ? [] : Object.keys(v);
-      const count = isArray ? (v as unknown[]).length : keys.length;
+      const count = (isArray ? (v as unknown[]) : keys).length;
       const parts: string[] = [];
       for (let i = 0; i < count && size <= limit; i++) {
         const key = isArray ? '' + i : keys[i];
