@@ -65,14 +65,14 @@ export function createApi(
     consent.run(() => send(type, draft));
   };
 
-  const identify = guard((idOrTraits: unknown, traits?: unknown) => {
-    let id = idOrTraits;
-    if (isObject(idOrTraits)) {
+  // `id` is the id, or the classic form's object until the id is taken from it.
+  const identify = guard((id: unknown, traits?: unknown) => {
+    if (isObject(id)) {
       // Classic form: identify({ id, email, created_at, ...traits }).
-      const { id: given, ...rest } = idOrTraits;
-      // An id left out, null or '' gives way to the email.
-      id = (given ?? '') === '' ? idOrTraits.email : given;
+      const { id: given, ...rest } = id;
       traits = rest;
+      // An id left out, null or '' gives way to the email.
+      id = (given ?? '') === '' ? id.email : given;
     }
     // A string, or a finite number taken as its text.
     const given = (typeof id == 'number' ? isFinite(id) : typeof id == 'string') ? ('' + id).trim() : '';
