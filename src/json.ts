@@ -50,12 +50,12 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
     return text;
   };
 
-  const walkObject = (value: object): string => {
-    if (parents.indexOf(value) >= 0) return '"[Circular]"';
+  // `v` is the object, or a plain stand-in for an Error, Map or Set once it is on the path.
+  const walkObject = (v: object): string => {
+    if (parents.indexOf(v) >= 0) return '"[Circular]"';
     if (parents.length >= MAX_DEPTH) return '"[Truncated]"';
-    parents.push(value);
+    parents.push(v);
     try {
-      let v: object = value;
       // Built-in types by language-level paths, never their toJSON or Array.from: the host page's
       // libraries (Prototype.js, MooTools) replace those before we load (README, "Works on pages that…").
       // An invalid Date is null, as JSON writes it.
