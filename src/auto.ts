@@ -31,9 +31,10 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     const run = (command: unknown) => {
       try {
         const [method, ...args] = command as Command;
+        // `load`, a stub the snippet makes, is done: this script is what it loads. Quietly ignored.
+        if (method == 'load') return;
         // Only our own commands: not `hasOwnProperty` and friends from Object.prototype.
         if ({}.hasOwnProperty.call(cio, method)) return (cio[method as keyof Cio] as (...a: unknown[]) => void)(...args);
-        if (method == 'load') return;
       } catch {
         // Whatever a page pushes (proxies, throwing iterators) stays its problem, not an exception.
       }
