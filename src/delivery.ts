@@ -153,7 +153,7 @@ export function createDelivery(
    * is handed over blind: it all stays stored, to be sent with an answer
    * next time.
    */
-  const handOver = (release?: boolean, closing?: boolean) => {
+  const handOver = (release?: boolean, closing?: unknown) => {
     let batch: string[];
     if (win.navigator.onLine !== false && !failures)
       while ((batch = next()).length && transport.beacon(url, body(batch))) {
@@ -169,7 +169,7 @@ export function createDelivery(
    * pagehide): either way other tabs may adopt the queue; a frozen page
    * keeps the request under way in it, as its answer may never be seen.
    */
-  const leave = (closing?: boolean) => {
+  const leave = (closing?: unknown) => {
     gone = true;
     handOver(true, closing);
   };
