@@ -156,14 +156,14 @@ export function createQueue(
       writeBehind();
     },
     held: () => items.length,
-    oldest(skip, maxBytes) {
+    // `room`: the bytes left, each message taking its own and a comma's.
+    oldest(skip, room) {
       const skipped = new Set(skip);
       const batch: string[] = [];
-      let size = 0;
       for (const message of items) {
         if (skipped.has(message)) continue;
-        size += bytes(message) + 1;
-        if (size > maxBytes && batch.length) break;
+        room -= bytes(message) + 1;
+        if (room < 0 && batch.length) break;
         batch.push(message);
       }
       return batch;
