@@ -48,20 +48,20 @@ export function createApi(
     return message;
   };
 
-  const build = (type: MessageType, fields: Record<string, string>, dataKey: string, data: unknown, keep: boolean) => {
+  const build = (type: MessageType, name: string | undefined, data: unknown, keep: boolean) => {
     if (data != null && !isObject(data)) {
       warn(type + ': data must be an object', data);
       data = undefined;
     }
-    debug(type, fields, data);
-    return messages(type, fields, dataKey, data as Record<string, unknown> | undefined, keep);
+    debug(type, name, data);
+    return messages(type, name, data as Record<string, unknown> | undefined, keep);
   };
 
   const keepArraysFor = (options: unknown) =>
     isObject(options) && typeof options.useArrayParams == 'boolean' ? options.useArrayParams : keepArrays;
 
-  const record = (type: MessageType, fields: Record<string, string>, data: unknown, options: unknown) => {
-    const draft = build(type, fields, 'properties', data, keepArraysFor(options));
+  const record = (type: MessageType, name: string, data: unknown, options: unknown) => {
+    const draft = build(type, name, data, keepArraysFor(options));
     consent.run(() => send(type, draft));
   };
 
@@ -76,7 +76,7 @@ export function createApi(
     }
     // A string, or a finite number taken as its text.
     const given = (typeof id == 'number' ? isFinite(id) : typeof id == 'string') ? ('' + id).trim() : '';
-    const draft = build('identify', {}, 'traits', traits, true);
+    const draft = build('identify', undefined, traits, true);
     consent.run(() => {
       const identity = who();
       // No id given: traits for the person already identified, if any.
@@ -91,7 +91,7 @@ export function createApi(
     track: guard((name: string, data?: Record<string, unknown>, options?: CallOptions) => {
       if (typeof name != 'string' || !(name = name.trim()))
         return warn('track: name must be a non-empty string', name);
-      record('track', { event: name }, data, options);
+      record('track', name, data, options);
     }),
     page: guard((name?: string | Record<string, unknown>, data?: Record<string, unknown>, options?: CallOptions) => {
       if (isObject(name)) {
@@ -104,7 +104,7 @@ export function createApi(
         if (name != null) warn('page: name must be a string', name);
         name = '';
       }
-      record('page', { name: name.trim() || defaultName() }, data, options);
+      record('page', name.trim() || defaultName(), data, options);
     }),
     identify,
     sidentify: identify,

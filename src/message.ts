@@ -74,17 +74,11 @@ export const createMessages = (win: Window, onRestore: () => void) => {
   };
 
   /**
-   * `fields`: `event`, `name` or `userId` (over the visitor's); `dataKey`:
-   * `properties` or `traits`, for `data`, which the caller has checked is an
-   * object (or nothing).
+   * `name`: a track's event or a page's name (identify has none); `data`
+   * (a track's or page's properties, an identify's traits) the caller has
+   * checked is an object, or nothing.
    */
-  return (
-    type: MessageType,
-    fields: Record<string, string>,
-    dataKey: string,
-    data: Record<string, unknown> | undefined,
-    keepArrays: boolean,
-  ): Draft => {
+  return (type: MessageType, name: string | undefined, data: Record<string, unknown> | undefined, keepArrays: boolean): Draft => {
     const now = Date.now();
     const restore = type == 'page' && restored;
     if (restore) restored = false;
@@ -93,16 +87,17 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     // Written out rather than encoded from an object: this runs on every call.
     // The type, ULID and ISO time need no escaping.
     const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + isoTime(now) + '","anonymousId":';
-    const body = ',"' + dataKey + '":' + (dataText && dataText[0] == '{' ? dataText : '{}') + ',"context":';
+    const body =
+      (name ? ',"' + (type == 'track' ? 'event' : 'name') + '":' + quote(name) : '') +
+      ',"' + (type == 'identify' ? 'traits' : 'properties') + '":' + (dataText && dataText[0] == '{' ? dataText : '{}') + ',"context":';
     const contextText = context(restore);
     return (anonymousId, userId, categories) => {
-      let text = head + quote(anonymousId);
-      const all: Record<string, string | undefined> = { userId, ...fields };
-      // Own keys only: a page's library may add enumerable properties to Object.prototype (MooTools-style).
-      for (const key of Object.keys(all)) if (all[key]) text += ',"' + key + '":' + quote(all[key]!);
-      // The consent given is known only when the message is finished (README, "Consent").
-      text +=
+      const text =
+        head +
+        quote(anonymousId) +
+        (userId ? ',"userId":' + quote(userId) : '') +
         body +
+        // The consent given is known only when the message is finished (README, "Consent").
         (categories
           ? contextText.slice(0, -1) + ',"consent":{"categoryPreferences":' + encode(categories) + '}}'
           : contextText) +

@@ -16,8 +16,8 @@ function setup() {
   const onRestore = vi.fn();
   const messages = createMessages(win, onRestore);
   /** A message finished at once, for the current visitor. */
-  const build = (type: MessageType, fields: Record<string, string>, dataKey: string, data?: Record<string, unknown>) =>
-    messages(type, fields, dataKey, data, false)(identity.anonymousId(), identity.user())!;
+  const build = (type: MessageType, name: string | undefined, data?: Record<string, unknown>) =>
+    messages(type, name, data, false)(identity.anonymousId(), identity.user())!;
   return { win, identity, messages, build, onRestore };
 }
 
@@ -32,7 +32,7 @@ afterEach(() => {
 describe('createMessages', () => {
   it('builds a track message with every field', () => {
     const { win, identity, build } = setup();
-    const text = build('track', { event: 'Added to cart' }, 'properties', { sku: 'A1', qty: 2 });
+    const text = build('track', 'Added to cart', { sku: 'A1', qty: 2 });
     const m = JSON.parse(text);
     expect(m).toEqual({
       type: 'track',
@@ -65,9 +65,9 @@ describe('createMessages', () => {
 
   it('adds userId once the user is set, with the same anonymousId', () => {
     const { identity, build } = setup();
-    const before = JSON.parse(build('page', { name: '/cart' }, 'properties', {}));
+    const before = JSON.parse(build('page', '/cart', {}));
     identity.setUser('user-42');
-    const after = JSON.parse(build('page', { name: '/cart' }, 'properties', {}));
+    const after = JSON.parse(build('page', '/cart', {}));
     expect(before.userId).toBeUndefined();
     expect(after.userId).toBe('user-42');
     expect(after.anonymousId).toBe(before.anonymousId);
@@ -78,16 +78,16 @@ describe('createMessages', () => {
   it('builds an identify message with traits', () => {
     const { identity, build } = setup();
     identity.setUser('u1');
-    const m = JSON.parse(build('identify', {}, 'traits', { email: 'a@example.com' }));
+    const m = JSON.parse(build('identify', undefined, { email: 'a@example.com' }));
     expect(m).toMatchObject({ type: 'identify', userId: 'u1', traits: { email: 'a@example.com' } });
     expect(m.properties).toBeUndefined();
   });
 
   it('makes a new messageId and timestamp per call', () => {
     const { build } = setup();
-    const first = JSON.parse(build('track', { event: 'a' }, 'properties', {}));
+    const first = JSON.parse(build('track', 'a', {}));
     vi.advanceTimersByTime(1500);
-    const second = JSON.parse(build('track', { event: 'a' }, 'properties', {}));
+    const second = JSON.parse(build('track', 'a', {}));
     expect(second.messageId).not.toBe(first.messageId);
     expect(Date.parse(second.timestamp) - Date.parse(first.timestamp)).toBe(1500);
     expect(decodeTime(second.messageId)).toBe(NOW + 1500);
@@ -96,7 +96,7 @@ describe('createMessages', () => {
   it('marks the first page event after a restore from the back/forward cache, and only that one', () => {
     const { win, build, onRestore } = setup();
     const restoredOf = (type: MessageType) =>
-      JSON.parse(build(type, type == 'track' ? { event: 'x' } : { name: 'p' }, 'properties', {})).context.page.restored;
+      JSON.parse(build(type, type == 'track' ? 'x' : 'p', {})).context.page.restored;
     expect(restoredOf('page')).toBeUndefined();
     win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: false }));
     expect(restoredOf('page')).toBeUndefined();
@@ -114,7 +114,7 @@ describe('createMessages', () => {
     const proto = Object.prototype as Record<string, unknown>;
     proto.mooExtra = function () {};
     try {
-      const m = JSON.parse(build('track', { event: 'x' }, 'properties', { a: 1 }));
+      const m = JSON.parse(build('track', 'x', { a: 1 }));
       expect(m.event).toBe('x');
       expect(m.properties).toEqual({ a: 1 });
       expect(Object.keys(m)).not.toContain('mooExtra');
@@ -127,7 +127,7 @@ describe('createMessages', () => {
     const { win, build } = setup();
     win.history.pushState(null, '', '/checkout?step=2');
     win.document.title = 'Checkout';
-    const m = JSON.parse(build('track', { event: 'x' }, 'properties', {}));
+    const m = JSON.parse(build('track', 'x', {}));
     expect(m.context.page).toMatchObject({
       path: '/checkout',
       url: 'https://shop.example.com/checkout?step=2',
@@ -141,8 +141,8 @@ describe('createMessages', () => {
     const DateTimeFormat = vi.fn(() => ({ resolvedOptions: () => ({ timeZone: 'Pacific/Chatham' }) }));
     vi.stubGlobal('Intl', { DateTimeFormat });
     const { build } = setup();
-    expect(JSON.parse(build('track', { event: 'a' }, 'properties', {})).context.timezone).toBe('Pacific/Chatham');
-    build('track', { event: 'b' }, 'properties', {});
+    expect(JSON.parse(build('track', 'a', {})).context.timezone).toBe('Pacific/Chatham');
+    build('track', 'b', {});
     expect(DateTimeFormat).toHaveBeenCalledTimes(1);
   });
 
@@ -151,7 +151,7 @@ describe('createMessages', () => {
     vi.stubGlobal('Intl', { DateTimeFormat });
     const { win, messages, identity } = setup();
     Object.assign(win, { Temporal: { Now: { timeZoneId: () => 'Asia/Kathmandu' } } });
-    const m = JSON.parse(messages('track', { event: 'a' }, 'properties', {}, false)(identity.anonymousId(), undefined)!);
+    const m = JSON.parse(messages('track', 'a', {}, false)(identity.anonymousId(), undefined)!);
     expect(m.context.timezone).toBe('Asia/Kathmandu');
     expect(DateTimeFormat).not.toHaveBeenCalled();
   });
@@ -160,13 +160,13 @@ describe('createMessages', () => {
     vi.stubGlobal('Intl', { DateTimeFormat: () => ({ resolvedOptions: () => ({ timeZone: 'Pacific/Chatham' }) }) });
     const { win, build } = setup();
     Object.assign(win, { Temporal: { Now: { timeZoneId: () => { throw new RangeError('no zone'); } } } });
-    expect(JSON.parse(build('track', { event: 'a' }, 'properties', {})).context.timezone).toBe('Pacific/Chatham');
+    expect(JSON.parse(build('track', 'a', {})).context.timezone).toBe('Pacific/Chatham');
   });
 
   it('leaves the time zone out when Intl does not answer', () => {
     vi.stubGlobal('Intl', { DateTimeFormat: () => { throw new Error('broken'); } });
     const { build } = setup();
-    const m = JSON.parse(build('track', { event: 'a' }, 'properties', {}));
+    const m = JSON.parse(build('track', 'a', {}));
     expect('timezone' in m.context).toBe(false);
     expect(m.context.locale).toBeTruthy();
   });
@@ -174,13 +174,13 @@ describe('createMessages', () => {
   it('escapes names so the text always parses', () => {
     const { build } = setup();
     const name = 'quote " backslash \\ newline \n sep \u2028';
-    expect(JSON.parse(build('track', { event: name }, 'properties', {})).event).toBe(name);
+    expect(JSON.parse(build('track', name, {})).event).toBe(name);
   });
 
   it('encodes the data, reshaping arrays unless they are kept', () => {
     const { identity, messages } = setup();
     const finish = (keepArrays: boolean) =>
-      JSON.parse(messages('track', { event: 'a' }, 'properties', { tags: ['x', 'y'] }, keepArrays)(identity.anonymousId(), undefined)!);
+      JSON.parse(messages('track', 'a', { tags: ['x', 'y'] }, keepArrays)(identity.anonymousId(), undefined)!);
     expect(finish(false).properties).toEqual({ tags: { 0: 'x', 1: 'y' } });
     expect(finish(true).properties).toEqual({ tags: ['x', 'y'] });
   });
@@ -188,12 +188,12 @@ describe('createMessages', () => {
   it('sends data that refuses to be read as an empty object', () => {
     const { build } = setup();
     const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
-    expect(JSON.parse(build('track', { event: 'a' }, 'properties', hostile)).properties).toEqual({});
+    expect(JSON.parse(build('track', 'a', hostile)).properties).toEqual({});
   });
 
   it('fixes id, time, data and context at the call, and takes who the visitor is when finished', () => {
     const { win, identity, messages } = setup();
-    const draft = messages('track', { event: 'a' }, 'properties', { n: 1 }, false);
+    const draft = messages('track', 'a', { n: 1 }, false);
     vi.advanceTimersByTime(5000);
     win.document.title = 'Later';
     const m = JSON.parse(draft('anon-later', 'user-later')!);
@@ -203,16 +203,19 @@ describe('createMessages', () => {
     expect(identity.anonymousId()).not.toBe('anon-later');
   });
 
-  it("lets identify's own userId win over the visitor's", () => {
+  it('gives identify the userId it is finished with, its traits, and no name', () => {
     const { messages } = setup();
-    const m = JSON.parse(messages('identify', { userId: 'new' }, 'traits', {}, true)('anon', 'old')!);
-    expect(m.userId).toBe('new');
+    const m = JSON.parse(messages('identify', undefined, { plan: 'pro' }, true)('anon', 'new')!);
+    expect(m).toMatchObject({ type: 'identify', anonymousId: 'anon', userId: 'new', traits: { plan: 'pro' } });
+    expect(m).not.toHaveProperty('properties');
+    expect(m).not.toHaveProperty('name');
+    expect(m).not.toHaveProperty('event');
   });
 
   it('finishes nothing over 32 KB (in UTF-8 bytes), and everything up to it', () => {
     const { identity, messages } = setup();
     const size = (pad: string) => {
-      const text = messages('track', { event: 'a' }, 'properties', { pad }, false)(identity.anonymousId(), undefined);
+      const text = messages('track', 'a', { pad }, false)(identity.anonymousId(), undefined);
       return text === undefined ? undefined : new TextEncoder().encode(text).length;
     };
     const overhead = size('')!;
