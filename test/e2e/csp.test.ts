@@ -80,6 +80,14 @@ describe('strict Content-Security-Policy', () => {
   });
 });
 
+describe('dist/track.js as built', () => {
+  it("opens with V8's compile hint, before any code (the minifier drops comments, so the build adds it after)", () => {
+    const code = readFileSync(join(ROOT, 'dist', 'track.js'), 'utf8');
+    expect(code.startsWith('//# allFunctionsCalledOnLoad\n')).toBe(true);
+    expect(code.match(/\/\/#/g)).toHaveLength(1);
+  });
+});
+
 describe('what dist/track.js touches', () => {
   it('contains no eval, new Function, innerHTML, outerHTML, insertAdjacentHTML or document.write', () => {
     const code = readFileSync(join(ROOT, 'dist', 'track.js'), 'utf8');
