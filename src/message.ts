@@ -82,8 +82,9 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     const now = Date.now();
     const restore = type == 'page' && restored;
     if (restore) restored = false;
-    // The object itself may refuse to be read (a proxy, a throwing toJSON): then it is sent empty.
-    const dataText = safely(() => encode(data || {}, keepArrays, MAX_MESSAGE));
+    // Sent as {} when it is not an object's text: no data (undefined is no text, null is "null"),
+    // a toJSON that gives no object, or an object that refuses to be read (a proxy, a throwing toJSON).
+    const dataText = safely(() => encode(data, keepArrays, MAX_MESSAGE));
     // Written out rather than encoded from an object: this runs on every call.
     // The type, ULID and ISO time need no escaping.
     const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + isoTime(now) + '","anonymousId":';
