@@ -6,15 +6,15 @@
  * `JSON`, and the data is walked only once.
  */
 
-import { isoTime } from './util';
+import { isoTime, pad } from './util';
 
 const utf8 = new TextEncoder();
 
 /** Deeper data is cut: real event data is never this deep, hostile data can be. */
 const MAX_DEPTH = 50;
 
-/** \u and four hex digits, zero-padded the way isoTime pads its fields (gzip finds the same text). */
-const escape = (c: string) => '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4);
+/** \u and four hex digits. */
+const escape = (c: string) => '\\u' + pad(c.charCodeAt(0).toString(16), 4);
 
 /** Made once: a pattern written in a function is a new object on every call, and `quote` runs for every key and string. */
 const UNSAFE = /[\0-\x1f"\\\u2028\u2029]/g;

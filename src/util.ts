@@ -21,6 +21,9 @@ export const NativePromise = resolved.constructor as PromiseConstructor;
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   !!value && typeof value == 'object' && !Array.isArray(value);
 
+/** `n` with zeros in front, to `width` characters (at most 3 zeros added). */
+export const pad = (n: number | string, width = 2) => ('000' + n).slice(-width);
+
 /** The last time formatted, and its text: a burst of calls in one millisecond formats it once. */
 let formattedAt: number | undefined;
 let formatted = '';
@@ -33,7 +36,6 @@ let formatted = '';
 export const isoTime = (time: number): string => {
   if (time == formattedAt) return formatted;
   const date = new Date(time);
-  const pad = (n: number, width = 2) => ('000' + n).slice(-width);
   formattedAt = time;
   return (formatted =
     pad(date.getUTCFullYear(), 4) + '-' + pad(date.getUTCMonth() + 1) + '-' + pad(date.getUTCDate()) +
