@@ -45,7 +45,8 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     if (restored) onRestore();
   });
   let timezone: string | undefined;
-  let contextText = '';
+  // Set on the first call, as no key is empty.
+  let contextText: string;
   let contextKey = '';
   // The context changes only with the URL or title, so its text is reused until they do.
   const context = (restore: boolean) => {
