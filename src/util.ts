@@ -24,9 +24,12 @@ export const isObject = (value: unknown): value is Record<string, unknown> =>
 /** `n` with zeros in front, to `width` characters (at most 3 zeros added). */
 export const pad = (n: number | string, width = 2) => ('000' + n).slice(-width);
 
-/** The last time formatted, and its text: a burst of calls in one millisecond formats it once. */
+/**
+ * The last time formatted, and its text (unset until then): a burst of calls
+ * in one millisecond formats it once.
+ */
 let formattedAt: number | undefined;
-let formatted = '';
+let formatted: string;
 
 /**
  * `time` as JSON writes a Date (ISO 8601, UTC, milliseconds), formatted here:
