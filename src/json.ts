@@ -13,11 +13,11 @@ const utf8 = new TextEncoder();
 /** Deeper data is cut: real event data is never this deep, hostile data can be. */
 const MAX_DEPTH = 50;
 
-/** \u and four hex digits. */
-const escape = (c: string) => '\\u' + pad(c.charCodeAt(0).toString(16), 4);
-
 /** Made once: a pattern written in a function is a new object on every call, and `quote` runs for every key and string. */
 const UNSAFE = /[\0-\x1f"\\\u2028\u2029]/g;
+
+/** What `quote` writes for each of them: \u and four hex digits. */
+const escape = (c: string) => '\\u' + pad(c.charCodeAt(0).toString(16), 4);
 
 export const quote = (s: string): string => '"' + s.replace(UNSAFE, escape) + '"';
 
