@@ -62,7 +62,7 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
       // An invalid Date is null, as JSON writes it.
       if (v instanceof Date) {
         const time = v.getTime();
-        return walk(time == time ? isoTime(time) : null)!;
+        return time == time ? walk(isoTime(time))! : 'null';
       }
       // new String('x') is "x", as JSON writes it.
       if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
