@@ -17,7 +17,7 @@ let left = 0;
 let stampedAt: number | undefined;
 let stamp = '';
 
-export function ulid(now = Date.now()): string {
+export const ulid = (now = Date.now()): string => {
   if (now != stampedAt) {
     stampedAt = now;
     stamp = '';
@@ -37,4 +37,4 @@ export function ulid(now = Date.now()): string {
   // Each byte gives 5 bits, so 16 bytes give the 80 random bits the spec asks for.
   for (let i = 16; i--; ) id += B32[pool[--left] & 31];
   return id;
-}
+};
