@@ -19,7 +19,7 @@ export const resolved = (async () => {})();
 export const NativePromise = resolved.constructor as PromiseConstructor;
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
-  !!value && typeof value == 'object' && !Array.isArray(value);
+  typeof value == 'object' && !!value && !Array.isArray(value);
 
 /** `n` with zeros in front, to `width` characters (at most 3 zeros added). */
 export const pad = (n: number | string, width = 2) => ('000' + n).slice(-width);
