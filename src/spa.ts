@@ -29,8 +29,8 @@ export const watchHistory = (win: Window, onChange: () => void): void => {
   const check = () => {
     if (where() != last) {
       last = where();
-      title = doc.title;
       polls = TITLE_POLLS;
+      title = doc.title;
       clearTimeout(timer);
       timer = setTimeout(wait, TITLE_POLL);
     }
