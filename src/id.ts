@@ -10,14 +10,14 @@ const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** Random bytes are drawn 4 KB at a time: one crypto call per 256 IDs. */
 const POOL = 4096;
 const pool = new Uint8Array(POOL);
-/** Bytes of the pool not yet used, taken from its end. */
-let left = 0;
+/** Bytes of the pool not yet used, taken from its end: none (unset) until it is first filled. */
+let left: number | undefined;
 
 /** The last millisecond an ID was made in, and its ten characters: a burst of calls shares them. */
 let stampedAt: number | undefined;
 let stamp = '';
 
-export function ulid(now = Date.now()): string {
+export const ulid = (now = Date.now()): string => {
   if (now != stampedAt) {
     stampedAt = now;
     stamp = '';
@@ -37,4 +37,4 @@ export function ulid(now = Date.now()): string {
   // Each byte gives 5 bits, so 16 bytes give the 80 random bits the spec asks for.
   for (let i = 16; i--; ) id += B32[pool[--left] & 31];
   return id;
-}
+};

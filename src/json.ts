@@ -6,17 +6,18 @@
  * `JSON`, and the data is walked only once.
  */
 
-import { isoTime } from './util';
+import { isoTime, pad } from './util';
 
 const utf8 = new TextEncoder();
 
 /** Deeper data is cut: real event data is never this deep, hostile data can be. */
 const MAX_DEPTH = 50;
 
-const escape = (c: string) => '\\u' + (c.charCodeAt(0) + 0x10000).toString(16).slice(1);
-
 /** Made once: a pattern written in a function is a new object on every call, and `quote` runs for every key and string. */
 const UNSAFE = /[\0-\x1f"\\\u2028\u2029]/g;
+
+/** What `quote` writes for each of them: \u and four hex digits. */
+const escape = (c: string) => '\\u' + pad(c.charCodeAt(0).toString(16), 4);
 
 export const quote = (s: string): string => '"' + s.replace(UNSAFE, escape) + '"';
 
@@ -61,7 +62,7 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
       // An invalid Date is null, as JSON writes it.
       if (v instanceof Date) {
         const time = v.getTime();
-        return walk(time == time ? isoTime(time) : null)!;
+        return time == time ? walk(isoTime(time))! : 'null';
       }
       // new String('x') is "x", as JSON writes it.
       if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;

@@ -45,7 +45,8 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     if (restored) onRestore();
   });
   let timezone: string | undefined;
-  let contextText = '';
+  // Set on the first call, as no key is empty.
+  let contextText: string;
   let contextKey = '';
   // The context changes only with the URL or title, so its text is reused until they do.
   const context = (restore: boolean) => {
@@ -82,8 +83,9 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     const now = Date.now();
     const restore = type == 'page' && restored;
     if (restore) restored = false;
-    // The object itself may refuse to be read (a proxy, a throwing toJSON): then it is sent empty.
-    const dataText = safely(() => encode(data || {}, keepArrays, MAX_MESSAGE));
+    // Sent as {} when it is not an object's text: no data (undefined is no text, null is "null"),
+    // a toJSON that gives no object, or an object that refuses to be read (a proxy, a throwing toJSON).
+    const dataText = safely(() => encode(data, keepArrays, MAX_MESSAGE));
     // Written out rather than encoded from an object: this runs on every call.
     // The type, ULID and ISO time need no escaping.
     const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + isoTime(now) + '","anonymousId":';

@@ -18,8 +18,9 @@ export const watchHistory = (win: Window, onChange: () => void): void => {
   const doc = win.document;
   const where = () => win.location.pathname + win.location.search;
   let last = where();
-  let title = '';
-  let polls = 0;
+  // Both set by check before wait reads them.
+  let title: string;
+  let polls: number;
   /** Set while a navigation's call waits. */
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   const wait = () => {
@@ -28,8 +29,8 @@ export const watchHistory = (win: Window, onChange: () => void): void => {
   const check = () => {
     if (where() != last) {
       last = where();
-      title = doc.title;
       polls = TITLE_POLLS;
+      title = doc.title;
       clearTimeout(timer);
       timer = setTimeout(wait, TITLE_POLL);
     }

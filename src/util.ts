@@ -19,11 +19,17 @@ export const resolved = (async () => {})();
 export const NativePromise = resolved.constructor as PromiseConstructor;
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
-  !!value && typeof value == 'object' && !Array.isArray(value);
+  typeof value == 'object' && !!value && !Array.isArray(value);
 
-/** The last time formatted, and its text: a burst of calls in one millisecond formats it once. */
+/** `n` with zeros in front, to `width` characters (at most 3 zeros added). */
+export const pad = (n: number | string, width = 2) => ('000' + n).slice(-width);
+
+/**
+ * The last time formatted, and its text (unset until then): a burst of calls
+ * in one millisecond formats it once.
+ */
 let formattedAt: number | undefined;
-let formatted = '';
+let formatted: string;
 
 /**
  * `time` as JSON writes a Date (ISO 8601, UTC, milliseconds), formatted here:
@@ -33,7 +39,6 @@ let formatted = '';
 export const isoTime = (time: number): string => {
   if (time == formattedAt) return formatted;
   const date = new Date(time);
-  const pad = (n: number, width = 2) => ('000' + n).slice(-width);
   formattedAt = time;
   return (formatted =
     pad(date.getUTCFullYear(), 4) + '-' + pad(date.getUTCMonth() + 1) + '-' + pad(date.getUTCDate()) +
