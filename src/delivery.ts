@@ -154,13 +154,15 @@ export function createDelivery(
    * next time.
    */
   const handOver = (release?: boolean, closing?: unknown) => {
-    let batch: string[];
-    if (win.navigator.onLine !== false && !failures)
-      while ((batch = next()).length && transport.beacon(url, body(batch))) {
-        debug('beacon', url, batch.length);
-        queue.remove(batch);
-      }
-    if (closing && transport.keepsAlive() && !failures) queue.remove(inflight);
+    if (!failures) {
+      let batch: string[];
+      if (win.navigator.onLine !== false)
+        while ((batch = next()).length && transport.beacon(url, body(batch))) {
+          debug('beacon', url, batch.length);
+          queue.remove(batch);
+        }
+      if (closing && transport.keepsAlive()) queue.remove(inflight);
+    }
     queue.save(release);
   };
 
