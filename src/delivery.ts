@@ -4,7 +4,6 @@ import type { Queue } from './queue';
 import { MAX_BODY, type Transport } from './transport';
 import { isoTime, NativePromise, resolved } from './util';
 import type { Events } from './events';
-import { watchLifecycle } from './lifecycle';
 
 /**
  * A message that finds the line quiet goes out at the end of the task it was
@@ -167,7 +166,8 @@ export function createDelivery(
   };
 
   /**
-   * Closing, or frozen (Chromium may then discard the tab without a
+   * Closing or going into the back/forward cache (`closing` is then
+   * pagehide's event), or frozen (Chromium may then discard the tab without a
    * pagehide): either way other tabs may adopt the queue; a frozen page
    * keeps the request under way in it, as its answer may never be seen.
    */
@@ -182,18 +182,21 @@ export function createDelivery(
     kick();
   };
 
-  watchLifecycle(
-    win,
-    // After pagehide (Chromium fires it first) the queue is released: keep it so.
-    () => gone || handOver(),
-    leave,
-    back,
-    () => {
-      due = true;
-      retryAt = failures = 0;
-      pump();
-    },
-  );
+  // The browser's page-lifecycle events. `freeze` and `resume` exist only in
+  // Chromium; elsewhere a discarded tab says nothing, and the queue's lease
+  // lapses instead. A hidden page may never be seen again (mobile browsers
+  // kill hidden tabs); after pagehide (Chromium fires it first) the queue is
+  // released: keep it so. pagehide's event, truthy, tells leave it is closing.
+  doc.addEventListener('visibilitychange', () => doc.visibilityState == 'hidden' && (gone || handOver()));
+  win.addEventListener('pagehide', leave);
+  win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back());
+  doc.addEventListener('freeze', () => leave());
+  doc.addEventListener('resume', back);
+  win.addEventListener('online', () => {
+    due = true;
+    retryAt = failures = 0;
+    pump();
+  });
 
   const flush = () => {
     const done = new NativePromise<boolean>((resolve) => waiters.push(resolve));
