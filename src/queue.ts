@@ -175,7 +175,8 @@ export function createQueue(
     save,
     adopt,
     clear() {
-      remove(items);
+      items = [];
+      size = 0;
       save();
     },
   };
