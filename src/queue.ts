@@ -65,10 +65,10 @@ export function createQueue(
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
 
-  const remove = (messages: string[]) => {
-    const gone = new Set(messages);
+  /** Forgets the messages `gone` picks. */
+  const removeIf = (gone: (message: string) => boolean) => {
     size = 0;
-    items = items.filter((m) => !gone.has(m) && (size += m.length) > 0);
+    items = items.filter((m) => !gone(m) && (size += m.length) > 0);
   };
 
   const save = (release = released) => {
@@ -78,7 +78,7 @@ export function createQueue(
     // cleared localStorage, and we write everything back. (A read that
     // failed, `undefined`, tells nothing.)
     if (written && store.get(own) === null && (released || Date.now() - wroteAt > LEASE))
-      remove(items.filter((m) => written.indexOf(m) >= 0));
+      removeIf((m) => written.indexOf(m) >= 0);
     released = release;
     const text = items.join('\n');
     wroteAt = Date.now();
@@ -169,7 +169,8 @@ export function createQueue(
       return batch;
     },
     remove(messages) {
-      remove(messages);
+      const gone = new Set(messages);
+      removeIf((m) => gone.has(m));
       writeBehind();
     },
     save,
