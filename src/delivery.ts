@@ -45,7 +45,10 @@ export function createDelivery(
   const doc = win.document;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline = Infinity;
-  /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
+  /**
+   * Between pagehide/freeze and pageshow/resume: the page is closing, or
+   * frozen. The queue is released just while it is: each save says so.
+   */
   let gone = false;
   /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
   let due = false;
@@ -145,14 +148,14 @@ export function createDelivery(
 
   /**
    * Hands every waiting message to the browser (sendBeacon) and writes what
-   * it would not take to storage; `release` hands that over to other tabs
-   * and the next page load. A request already under way with keepalive
-   * completes on its own, so when the page is `closing` it is left out of
-   * storage too. While the endpoint is failing (a retry is pending), nothing
+   * it would not take to storage: released to other tabs and the next page
+   * load while the page is `gone` (a page merely hidden keeps it its own).
+   * A request already under way with keepalive completes on its own, so
+   * when the page is `closing` it is left out of storage too. While the endpoint is failing (a retry is pending), nothing
    * is handed over blind: it all stays stored, to be sent with an answer
    * next time.
    */
-  const handOver = (release?: boolean, closing?: unknown) => {
+  const handOver = (closing?: unknown) => {
     if (!failures) {
       let batch: string[];
       if (win.navigator.onLine !== false)
@@ -162,7 +165,7 @@ export function createDelivery(
         }
       if (closing && transport.keepsAlive()) queue.remove(inflight);
     }
-    queue.save(release);
+    queue.save(gone);
   };
 
   /**
@@ -173,12 +176,12 @@ export function createDelivery(
    */
   const leave = (closing?: unknown) => {
     gone = true;
-    handOver(true, closing);
+    handOver(closing);
   };
   /** Back from the back/forward cache, or from frozen: take the queue back (what another tab adopted meanwhile stays with it). */
   const back = () => {
     gone = false;
-    queue.save(false);
+    queue.save(gone);
     kick();
   };
 
