@@ -52,6 +52,8 @@ export function createDelivery(
   let gone = false;
   /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
   let due = false;
+  /** A send is due at the end of this task. */
+  let soon = false;
   /** Failed requests in a row. */
   let failures = 0;
   let retryAt = 0;
@@ -83,8 +85,6 @@ export function createDelivery(
     for (const resolve of waiters.splice(0)) resolve(empty);
   };
 
-  /** A send is due at the end of this task. */
-  let soon = false;
   const kick = () => {
     const count = waiting();
     if (soon || !count) return;
