@@ -52,16 +52,17 @@ export function createQueue(
   /** Called when adopted messages have joined the queue. */
   onAdopt: () => void,
 ): Queue {
+  const prefix = QUEUE_PREFIX + site + '_';
+  /** Our key, named by an ID new at each page load. */
+  const own = prefix + ulid();
   let wroteAt = 0;
   let heartbeat: ReturnType<typeof setTimeout> | undefined;
   let items: string[] = [];
   let size = 0;
-  const prefix = QUEUE_PREFIX + site + '_';
   /** A write is due at the end of the task (write-behind). */
   let due = false;
   /** What our key held after our last write: to notice a tab having adopted it since. */
   let written = '';
-  const own = prefix + ulid();
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
 
