@@ -42,7 +42,6 @@ export function createDelivery(
   events: Events,
   debug: (...args: unknown[]) => void,
 ): Delivery {
-  const doc = win.document;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline = Infinity;
   /**
@@ -62,6 +61,7 @@ export function createDelivery(
   /** When the last request ended (none yet: 0, long before any clock reading): the batch window runs on after it. */
   let lastEnded = 0;
   const waiters: ((empty: boolean) => void)[] = [];
+  const doc = win.document;
 
   /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
   const go = () => {
