@@ -4,7 +4,6 @@ import type { Queue } from './queue';
 import { MAX_BODY, type Transport } from './transport';
 import { isoTime, NativePromise, resolved } from './util';
 import type { Events } from './events';
-import { watchLifecycle } from './lifecycle';
 
 /**
  * A message that finds the line quiet goes out at the end of the task it was
@@ -43,13 +42,17 @@ export function createDelivery(
   events: Events,
   debug: (...args: unknown[]) => void,
 ): Delivery {
-  const doc = win.document;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline = Infinity;
-  /** Between pagehide/freeze and pageshow/resume: the page is closing, or frozen. */
+  /**
+   * Between pagehide/freeze and pageshow/resume: the page is closing, or
+   * frozen. The queue is released just while it is: each save says so.
+   */
   let gone = false;
   /** The batch timer has fired (or a flush asked): send as soon as nothing is under way. */
   let due = false;
+  /** A send is due at the end of this task. */
+  let soon = false;
   /** Failed requests in a row. */
   let failures = 0;
   let retryAt = 0;
@@ -58,6 +61,7 @@ export function createDelivery(
   /** When the last request ended (none yet: 0, long before any clock reading): the batch window runs on after it. */
   let lastEnded = 0;
   const waiters: ((empty: boolean) => void)[] = [];
+  const doc = win.document;
 
   /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
   const go = () => {
@@ -81,8 +85,6 @@ export function createDelivery(
     for (const resolve of waiters.splice(0)) resolve(empty);
   };
 
-  /** A send is due at the end of this task. */
-  let soon = false;
   const kick = () => {
     const count = waiting();
     if (soon || !count) return;
@@ -146,52 +148,58 @@ export function createDelivery(
 
   /**
    * Hands every waiting message to the browser (sendBeacon) and writes what
-   * it would not take to storage; `release` hands that over to other tabs
-   * and the next page load. A request already under way with keepalive
-   * completes on its own, so when the page is `closing` it is left out of
-   * storage too. While the endpoint is failing (a retry is pending), nothing
+   * it would not take to storage: released to other tabs and the next page
+   * load while the page is `gone` (a page merely hidden keeps it its own).
+   * A request already under way with keepalive completes on its own, so
+   * when the page is `closing` it is left out of storage too. While the endpoint is failing (a retry is pending), nothing
    * is handed over blind: it all stays stored, to be sent with an answer
    * next time.
    */
-  const handOver = (release?: boolean, closing?: unknown) => {
-    let batch: string[];
-    if (win.navigator.onLine !== false && !failures)
-      while ((batch = next()).length && transport.beacon(url, body(batch))) {
-        debug('beacon', url, batch.length);
-        queue.remove(batch);
-      }
-    if (closing && transport.keepsAlive() && !failures) queue.remove(inflight);
-    queue.save(release);
+  const handOver = (closing?: unknown) => {
+    if (!failures) {
+      let batch: string[];
+      if (win.navigator.onLine !== false)
+        while ((batch = next()).length && transport.beacon(url, body(batch))) {
+          debug('beacon', url, batch.length);
+          queue.remove(batch);
+        }
+      if (closing && transport.keepsAlive()) queue.remove(inflight);
+    }
+    queue.save(gone);
   };
 
   /**
-   * Closing, or frozen (Chromium may then discard the tab without a
+   * Closing or going into the back/forward cache (`closing` is then
+   * pagehide's event), or frozen (Chromium may then discard the tab without a
    * pagehide): either way other tabs may adopt the queue; a frozen page
    * keeps the request under way in it, as its answer may never be seen.
    */
   const leave = (closing?: unknown) => {
     gone = true;
-    handOver(true, closing);
+    handOver(closing);
   };
   /** Back from the back/forward cache, or from frozen: take the queue back (what another tab adopted meanwhile stays with it). */
   const back = () => {
     gone = false;
-    queue.save(false);
+    queue.save(gone);
     kick();
   };
 
-  watchLifecycle(
-    win,
-    // After pagehide (Chromium fires it first) the queue is released: keep it so.
-    () => gone || handOver(),
-    leave,
-    back,
-    () => {
-      due = true;
-      retryAt = failures = 0;
-      pump();
-    },
-  );
+  // The browser's page-lifecycle events. `freeze` and `resume` exist only in
+  // Chromium; elsewhere a discarded tab says nothing, and the queue's lease
+  // lapses instead. A hidden page may never be seen again (mobile browsers
+  // kill hidden tabs); after pagehide (Chromium fires it first) the queue is
+  // released: keep it so. pagehide's event, truthy, tells leave it is closing.
+  doc.addEventListener('visibilitychange', () => doc.visibilityState == 'hidden' && (gone || handOver()));
+  win.addEventListener('pagehide', leave);
+  win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back());
+  doc.addEventListener('freeze', () => leave());
+  doc.addEventListener('resume', back);
+  win.addEventListener('online', () => {
+    due = true;
+    retryAt = failures = 0;
+    pump();
+  });
 
   const flush = () => {
     const done = new NativePromise<boolean>((resolve) => waiters.push(resolve));

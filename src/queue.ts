@@ -52,23 +52,24 @@ export function createQueue(
   /** Called when adopted messages have joined the queue. */
   onAdopt: () => void,
 ): Queue {
+  const prefix = QUEUE_PREFIX + site + '_';
+  /** Our key, named by an ID new at each page load. */
+  const own = prefix + ulid();
   let wroteAt = 0;
   let heartbeat: ReturnType<typeof setTimeout> | undefined;
   let items: string[] = [];
   let size = 0;
-  const prefix = QUEUE_PREFIX + site + '_';
   /** A write is due at the end of the task (write-behind). */
   let due = false;
   /** What our key held after our last write: to notice a tab having adopted it since. */
   let written = '';
-  const own = prefix + ulid();
   /** Released at pagehide: later writes (write-behind, heartbeat) must keep it so. */
   let released = false;
 
-  const remove = (messages: string[]) => {
-    const gone = new Set(messages);
+  /** Forgets the messages `gone` picks. */
+  const removeIf = (gone: (message: string) => boolean) => {
     size = 0;
-    items = items.filter((m) => !gone.has(m) && (size += m.length) > 0);
+    items = items.filter((m) => !gone(m) && (size += m.length) > 0);
   };
 
   const save = (release = released) => {
@@ -78,7 +79,7 @@ export function createQueue(
     // cleared localStorage, and we write everything back. (A read that
     // failed, `undefined`, tells nothing.)
     if (written && store.get(own) === null && (released || Date.now() - wroteAt > LEASE))
-      remove(items.filter((m) => written.indexOf(m) >= 0));
+      removeIf((m) => written.indexOf(m) >= 0);
     released = release;
     const text = items.join('\n');
     wroteAt = Date.now();
@@ -169,13 +170,15 @@ export function createQueue(
       return batch;
     },
     remove(messages) {
-      remove(messages);
+      const gone = new Set(messages);
+      removeIf((m) => gone.has(m));
       writeBehind();
     },
     save,
     adopt,
     clear() {
-      remove(items);
+      items = [];
+      size = 0;
       save();
     },
   };
