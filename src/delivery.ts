@@ -151,9 +151,9 @@ export function createDelivery(
    * it would not take to storage: released to other tabs and the next page
    * load while the page is `gone` (a page merely hidden keeps it its own).
    * A request already under way with keepalive completes on its own, so
-   * when the page is `closing` it is left out of storage too. While the endpoint is failing (a retry is pending), nothing
-   * is handed over blind: it all stays stored, to be sent with an answer
-   * next time.
+   * when the page is `closing` it is left out of storage too. While the
+   * endpoint is failing (a retry is pending), nothing is handed over blind:
+   * it all stays stored, to be sent with an answer next time.
    */
   const handOver = (closing?: unknown) => {
     if (!failures) {
