@@ -89,9 +89,7 @@ export function createConsent(
       take({ state, categories });
     },
     /** Takes up a decision made meanwhile in another tab, or on a sibling subdomain. */
-    reread() {
-      const saved = remembered();
-      if (saved) take(saved);
-    },
+    // Nothing remembered (storage blocked or cleared) keeps the decision as it is.
+    reread: () => take(remembered() || current),
   };
 }
