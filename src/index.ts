@@ -28,17 +28,6 @@ export type {
   Traits,
 } from './types';
 
-/** The state before any decision: `data-consent`, overruled by Global Privacy Control where the site respects it. */
-function startState(config: Config, nav: Navigator): ConsentState {
-  let start = config.consent || 'granted';
-  if (!/^(granted|pending|denied)$/.test(start)) {
-    // Never silently granted: the site meant something else.
-    warn('data-consent unknown, so pending:', start);
-    start = 'pending';
-  }
-  return config.respectGpc && (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl === true ? 'denied' : start;
-}
-
 /**
  * Starts the SDK in `win` and returns its commands: the wiring of consent,
  * identity, message building, queue and delivery. `auto.ts` calls it for
@@ -101,7 +90,21 @@ export function init(config: Config, win: Window = window): Cio {
 
   /** A decision taken: granted, the stored identity and delivery; denied, the wipe. */
   const follow = () => (allowed() ? grant() : wipe());
-  const consent = createConsent([cookies, local], startState(config, win.navigator), config.anonymousWhenDenied, events, debug, follow);
+  // The state before any decision: `data-consent`, overruled by Global Privacy Control where the site respects it.
+  let start: ConsentState = config.consent || 'granted';
+  if (!/^(granted|pending|denied)$/.test(start)) {
+    // Never silently granted: the site meant something else.
+    warn('data-consent unknown, so pending:', start);
+    start = 'pending';
+  }
+  const consent = createConsent(
+    [cookies, local],
+    config.respectGpc && (win.navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true ? 'denied' : start,
+    config.anonymousWhenDenied,
+    events,
+    debug,
+    follow,
+  );
   // A decision made before (or the site's default) applies from the start; pending waits for one.
   if (consent.stateNow() != 'pending') follow();
 
