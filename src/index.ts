@@ -72,13 +72,14 @@ export function init(config: Config, win: Window = window): Cio {
           )
         : { add() {}, flush: async () => true }));
 
-  /** Granted: the stored identity (a new one after a withdrawal), and delivery. */
-  const grant = () => {
-    deliver();
-    return (granted = granted || createIdentity([gated(cookies, allowed), gated(local, allowed)]));
-  };
-  // Anonymous mode: one ID for this page, in memory only; what waits is beaconed at the latest on leaving.
-  const identity = () => (allowed() ? grant() : (anonymous = anonymous || createIdentity([])));
+  /**
+   * Granted, the stored identity (a new one after a withdrawal). Anonymous mode: one ID for
+   * this page, in memory only; what waits is beaconed at the latest on leaving.
+   */
+  const identity = () =>
+    allowed()
+      ? (granted = granted || createIdentity([gated(cookies, allowed), gated(local, allowed)]))
+      : (anonymous = anonymous || createIdentity([]));
 
   /** Denied: the IDs and every tab's queue go, and nothing is written back. */
   const wipe = () => {
@@ -88,8 +89,12 @@ export function init(config: Config, win: Window = window): Cio {
     queue?.clear();
   };
 
-  /** A decision taken: granted, the stored identity and delivery; denied, the wipe. */
-  const follow = () => (allowed() ? grant() : wipe());
+  /**
+   * A decision taken: granted, delivery and the stored identity, both made at once (so
+   * delivery exists whenever calls are granted, and the IDs are stored from the grant on);
+   * denied, the wipe.
+   */
+  const follow = () => (allowed() ? (deliver(), identity()) : wipe());
   // The state before any decision: `data-consent`, overruled by Global Privacy Control where the site respects it.
   let start: ConsentState = config.consent || 'granted';
   if (!/^(granted|pending|denied)$/.test(start)) {
