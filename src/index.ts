@@ -73,12 +73,14 @@ export function init(config: Config, win: Window = window): Cio {
         : { add() {}, flush: async () => true }));
 
   /**
-   * Granted, the stored identity (a new one after a withdrawal). Anonymous mode: one ID for
-   * this page, in memory only; what waits is beaconed at the latest on leaving.
+   * Granted, the stored identity (a new one after a withdrawal). Its stores need no consent
+   * gate: it is made only while granted, and dropped by the wipe in the same step that leaves
+   * granted, so it never writes at another time. Anonymous mode: one ID for this page, in
+   * memory only; what waits is beaconed at the latest on leaving.
    */
   const identity = () =>
     allowed()
-      ? (granted = granted || createIdentity([gated(cookies, allowed), gated(local, allowed)]))
+      ? (granted = granted || createIdentity([cookies, local]))
       : (anonymous = anonymous || createIdentity([]));
 
   /** Denied: the IDs and every tab's queue go, and nothing is written back. */
