@@ -3,7 +3,7 @@ import type { Events } from './events';
 import type { Identity } from './identity';
 import { warn } from './log';
 import type { Consent } from './consent';
-import type { createMessages, Draft, MessageType } from './message';
+import type { createMessages, MessageType } from './message';
 import type { CallOptions, Categories, Cio } from './types';
 import { isObject } from './util';
 
@@ -39,31 +39,32 @@ export function createApi(
   /** The page's path: the default page name. */
   defaultName: () => string,
 ): Cio {
-  /** Finishes a message and hands it on; returns it if it went (it may be too large), else undefined. */
-  const send = (type: MessageType, draft: Draft, userId?: string) => {
-    const identity = who();
-    const message = draft(identity.anonymousId(), userId || identity.user(), consent.preferences());
-    if (message) delivery().add(message);
-    else events.drop(0, type + ': over 32 KB, dropped', 1);
-    return message;
-  };
-
+  /**
+   * Checks a call's data and builds its message. Returns the rest, for consent to run: who the
+   * visitor is (`userId`, when identify sets a new user) is added and the message handed on;
+   * it returns the message if it went (it may be too large), else undefined.
+   */
   const build = (type: MessageType, name: string | undefined, data: unknown, keep: boolean) => {
     if (data != null && !isObject(data)) {
       warn(type + ': data must be an object', data);
       data = undefined;
     }
     debug(type, name, data);
-    return messages(type, name, data as Record<string, unknown> | undefined, keep);
+    const draft = messages(type, name, data as Record<string, unknown> | undefined, keep);
+    return (userId?: string) => {
+      const identity = who();
+      const message = draft(identity.anonymousId(), userId || identity.user(), consent.preferences());
+      if (message) delivery().add(message);
+      else events.drop(0, type + ': over 32 KB, dropped', 1);
+      return message;
+    };
   };
 
   const keepArraysFor = (options: unknown) =>
     isObject(options) && typeof options.useArrayParams == 'boolean' ? options.useArrayParams : keepArrays;
 
-  const record = (type: MessageType, name: string, data: unknown, options: unknown) => {
-    const draft = build(type, name, data, keepArraysFor(options));
-    consent.run(() => send(type, draft));
-  };
+  const record = (type: MessageType, name: string, data: unknown, options: unknown) =>
+    consent.run(build(type, name, data, keepArraysFor(options)));
 
   // `id` is the id, or the classic form's object until the id is taken from it.
   const identify = guard((id: unknown, traits?: unknown) => {
@@ -76,14 +77,14 @@ export function createApi(
     }
     // A string, or a finite number taken as its text.
     const given = (typeof id == 'number' ? isFinite(id) : typeof id == 'string') ? ('' + id).trim() : '';
-    const draft = build('identify', undefined, traits, true);
+    const send = build('identify', undefined, traits, true);
     consent.run(() => {
       const identity = who();
       // No id given: traits for the person already identified, if any.
       const userId = given || identity.user();
       if (!userId) return warn('identify: id missing');
       // The user is kept only if the message goes: an id too large to send must not stick to every later event.
-      if (send('identify', draft, userId)) identity.setUser(userId);
+      if (send(userId)) identity.setUser(userId);
     }, true);
   }) as Cio['identify'];
 

@@ -73,14 +73,17 @@ export function createConsent(
      */
     run(finish: () => void, identifying?: boolean) {
       const state = current.state;
-      if (state == 'granted' || (state == 'denied' && anonymous && !identifying)) finish();
+      if (state == 'granted') finish();
       else if (state == 'pending') {
         if (held.push(finish) > MAX_HELD) {
           held.shift();
           if (!warned) warn('consent pending: 1000 calls held, oldest dropped');
           warned = true;
         }
-      } else debug('consent denied: dropped');
+      }
+      // Denied: anonymous mode still runs all but identifying calls.
+      else if (anonymous && !identifying) finish();
+      else debug('consent denied: dropped');
     },
     /** The visitor's decision, remembered for the site's next pages and its other tabs. */
     decide(state: 'granted' | 'denied', categories?: Categories) {
@@ -89,9 +92,7 @@ export function createConsent(
       take({ state, categories });
     },
     /** Takes up a decision made meanwhile in another tab, or on a sibling subdomain. */
-    reread() {
-      const saved = remembered();
-      if (saved) take(saved);
-    },
+    // Nothing remembered (storage blocked or cleared) keeps the decision as it is.
+    reread: () => take(remembered() || current),
   };
 }

@@ -28,17 +28,6 @@ export type {
   Traits,
 } from './types';
 
-/** The state before any decision: `data-consent`, overruled by Global Privacy Control where the site respects it. */
-function startState(config: Config, nav: Navigator): ConsentState {
-  let start = config.consent || 'granted';
-  if (!/^(granted|pending|denied)$/.test(start)) {
-    // Never silently granted: the site meant something else.
-    warn('data-consent unknown, so pending:', start);
-    start = 'pending';
-  }
-  return config.respectGpc && (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl === true ? 'denied' : start;
-}
-
 /**
  * Starts the SDK in `win` and returns its commands: the wiring of consent,
  * identity, message building, queue and delivery. `auto.ts` calls it for
@@ -83,13 +72,16 @@ export function init(config: Config, win: Window = window): Cio {
           )
         : { add() {}, flush: async () => true }));
 
-  /** Granted: the stored identity (a new one after a withdrawal), and delivery. */
-  const grant = () => {
-    deliver();
-    return (granted = granted || createIdentity([gated(cookies, allowed), gated(local, allowed)]));
-  };
-  // Anonymous mode: one ID for this page, in memory only; what waits is beaconed at the latest on leaving.
-  const identity = () => (allowed() ? grant() : (anonymous = anonymous || createIdentity([])));
+  /**
+   * Granted, the stored identity (a new one after a withdrawal). Its stores need no consent
+   * gate: it is made only while granted, and dropped by the wipe in the same step that leaves
+   * granted, so it never writes at another time. Anonymous mode: one ID for this page, in
+   * memory only; what waits is beaconed at the latest on leaving.
+   */
+  const identity = () =>
+    allowed()
+      ? (granted = granted || createIdentity([cookies, local]))
+      : (anonymous = anonymous || createIdentity([]));
 
   /** Denied: the IDs and every tab's queue go, and nothing is written back. */
   const wipe = () => {
@@ -99,9 +91,27 @@ export function init(config: Config, win: Window = window): Cio {
     queue?.clear();
   };
 
-  /** A decision taken: granted, the stored identity and delivery; denied, the wipe. */
-  const follow = () => (allowed() ? grant() : wipe());
-  const consent = createConsent([cookies, local], startState(config, win.navigator), config.anonymousWhenDenied, events, debug, follow);
+  /**
+   * A decision taken: granted, delivery and the stored identity, both made at once (so
+   * delivery exists whenever calls are granted, and the IDs are stored from the grant on);
+   * denied, the wipe.
+   */
+  const follow = () => (allowed() ? (deliver(), identity()) : wipe());
+  // The state before any decision: `data-consent`, overruled by Global Privacy Control where the site respects it.
+  let start: ConsentState = config.consent || 'granted';
+  if (!/^(granted|pending|denied)$/.test(start)) {
+    // Never silently granted: the site meant something else.
+    warn('data-consent unknown, so pending:', start);
+    start = 'pending';
+  }
+  const consent = createConsent(
+    [cookies, local],
+    config.respectGpc && (win.navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true ? 'denied' : start,
+    config.anonymousWhenDenied,
+    events,
+    debug,
+    follow,
+  );
   // A decision made before (or the site's default) applies from the start; pending waits for one.
   if (consent.stateNow() != 'pending') follow();
 

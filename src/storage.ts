@@ -37,7 +37,7 @@ export const localStore = (win: Window): LocalStore => {
   };
 };
 
-/** `store`, writing only while `allowed()`, deleting always: consent holds back every write of the SDK here (README, "Consent"). */
+/** `store`, writing only while `allowed()`, deleting always: consent holds back the queue's writes here (README, "Consent"). */
 export const gated = <S extends KeyValue>(store: S, allowed: () => boolean): S => ({
   ...store,
   set: (key: string, value: string) => (!value || allowed()) && store.set(key, value),
