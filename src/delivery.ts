@@ -190,9 +190,12 @@ export function createDelivery(
   // lapses instead. A hidden page may never be seen again (mobile browsers
   // kill hidden tabs); after pagehide (Chromium fires it first) the queue is
   // released: keep it so. pagehide's event, truthy, tells leave it is closing.
+  // pageshow in the capture phase: before the listeners of the page and of the SDK's own page
+  // view, which may have been added first (delivery is made only at the grant when consent was
+  // pending), so that the page event of a restore finds the queue taken back, not gone.
   doc.addEventListener('visibilitychange', () => doc.visibilityState == 'hidden' && (gone || handOver()));
   win.addEventListener('pagehide', leave);
-  win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back());
+  win.addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back(), true);
   doc.addEventListener('freeze', () => leave());
   doc.addEventListener('resume', back);
   win.addEventListener('online', () => {

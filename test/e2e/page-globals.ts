@@ -14,6 +14,8 @@ export type W = Window & {
   stringifyCalls: number;
   /** pageshow-probe.js */
   pageshows: boolean[];
+  /** sent-probe.js */
+  sent: string[];
   /** spa-app.js */
   app: { go(path: string, title: string): void };
   navEvents: string[];

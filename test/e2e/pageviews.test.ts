@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Tab } from './engines';
-import { useEngineSuite } from './fixture';
+import { sdkLoaded, useEngineSuite } from './fixture';
 import { arrived, expectCleanWire, fixture, hostPage } from './host-helpers';
 import { ROOT, waitFor, waitForEvents, type WireMessage } from './harness';
 import type { W } from './page-globals';
@@ -71,6 +71,34 @@ describe('back/forward cache', () => {
     expect(after.userId).toBe('bf-user');
     expect(after.context.page.restored).toBeUndefined();
     expect(pagesOf('/t/bf-a')).toHaveLength(2);
+    expectCleanWire(suite.collector);
+    expect(await errors()).toEqual([]);
+  });
+
+  it('on a page that waited for consent, the restore’s page event goes by request and is heard as sent', async () => {
+    // Delivery starts at the grant, after the page view's own pageshow listener was added: the
+    // restore must still find delivery back (not gone, as at pagehide) when its page event arrives.
+    suite.pages.set('/t/bf-pending', {
+      html: hostPage({ attrs: { 'data-consent': 'pending' }, before: fixture('pageshow-probe.js'), after: fixture('sent-probe.js') }),
+      headers: CACHEABLE,
+    });
+    suite.pages.set('/t/bf-elsewhere', { html: hostPage({ after: '' }), headers: CACHEABLE });
+    const { tab, errors } = await suite.openPage();
+    await tab.goto(suite.collector.url + '/t/bf-pending');
+    await sdkLoaded(tab);
+    expect(await tab.evaluate(() => (window as unknown as W)._cio.consent('granted'))).toBe('granted');
+    const [load] = await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === '/t/bf-pending');
+    const sentHere = () => tab.evaluate(() => (window as unknown as W).sent);
+    await waitFor(async () => (await sentHere()).includes(load.messageId) || undefined, 'the load’s page event heard as sent');
+
+    await tab.goto(suite.collector.url + '/t/bf-elsewhere');
+    await waitForEvents(suite.collector, 1, (m) => m.type === 'page' && m.name === '/t/bf-elsewhere');
+    await tab.back();
+    await waitFor(() => pagesOf('/t/bf-pending').length >= 2 || undefined, 'the page event of the restore');
+    expect(await tab.evaluate(() => (window as unknown as W).pageshows)).toEqual([false, true]);
+    const restore = pagesOf('/t/bf-pending')[1];
+    expect(restore.context.page.restored).toBe(true);
+    await waitFor(async () => (await sentHere()).includes(restore.messageId) || undefined, 'the restore’s page event heard as sent');
     expectCleanWire(suite.collector);
     expect(await errors()).toEqual([]);
   });
