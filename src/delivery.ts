@@ -1,7 +1,7 @@
 import { quote } from './json';
 import { whenParsed } from './page';
 import type { Queue } from './queue';
-import { MAX_BODY, type Transport } from './transport';
+import type { Transport } from './transport';
 import { isoTime, NativePromise, resolved } from './util';
 import type { Events } from './events';
 
@@ -107,8 +107,8 @@ export function createDelivery(
 
   const waiting = () => queue.held() - inflight.length;
 
-  /** The oldest messages not under way, as many as fit in one request (with room for the envelope). */
-  const next = () => queue.oldest(inflight, MAX_BODY - 100);
+  /** The oldest messages not under way, as many as fit in one request. */
+  const next = () => queue.oldest(inflight);
 
   const pump = () => {
     // A flush waiting counts as due: it asked for everything to go now. A

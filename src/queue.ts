@@ -3,6 +3,7 @@ import { bytes } from './json';
 import { warn } from './log';
 import { whenParsed } from './page';
 import type { LocalStore } from './storage';
+import { MAX_BODY } from './transport';
 import { resolved } from './util';
 
 /** A tab whose queue has not been written for this long is taken to be gone (crashed, or killed asleep). */
@@ -15,8 +16,8 @@ export const QUEUE_CAP = 2e6;
 export interface Queue {
   /** How many messages are not yet acknowledged. (A method, not `length`: that name stays whole in the bundle.) */
   held(): number;
-  /** The oldest messages not in `skip`, as many as fit in `maxBytes` (at least one, if any). */
-  oldest(skip: string[], maxBytes: number): string[];
+  /** The oldest messages not in `skip`, as many as fit in one request with its envelope (at least one, if any). */
+  oldest(skip: string[]): string[];
   add(message: string): void;
   /** Forgets these messages: acknowledged, or refused for good. */
   remove(messages: string[]): void;
@@ -157,8 +158,9 @@ export function createQueue(
       writeBehind();
     },
     held: () => items.length,
-    // `room`: the bytes left, each message taking its own and a comma's.
-    oldest(skip, room) {
+    oldest(skip) {
+      // The bytes a request may take, less 100 for its envelope; each message takes its own and a comma's.
+      let room = MAX_BODY - 100;
       const skipped = new Set(skip);
       const batch: string[] = [];
       for (const message of items) {

@@ -175,5 +175,9 @@ export function prng(seed: number) {
   };
 }
 
-/** What a queue holds, oldest first. */
-export const contents = (queue: Queue): string[] => queue.oldest([], Infinity);
+/** What a queue holds, oldest first: request after request, each skipping those before. */
+export const contents = (queue: Queue): string[] => {
+  const all: string[] = [];
+  for (let batch; (batch = queue.oldest(all)).length; ) all.push(...batch);
+  return all;
+};
