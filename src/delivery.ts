@@ -107,9 +107,6 @@ export function createDelivery(
 
   const waiting = () => queue.held() - inflight.length;
 
-  /** The oldest messages not under way, as many as fit in one request. */
-  const next = () => queue.oldest(inflight);
-
   const pump = () => {
     // A flush waiting counts as due: it asked for everything to go now. A
     // page that is gone sends nothing more: its queue is for others to adopt.
@@ -117,7 +114,7 @@ export function createDelivery(
     if (retryAt > Date.now()) return arm(retryAt);
     // Offline: wait for the `online` event rather than fail and back off.
     if (win.navigator.onLine === false) return settle(false);
-    const batch = next();
+    const batch = queue.oldest(inflight);
     if (!batch.length) {
       due = false;
       return settle(true);
@@ -159,7 +156,7 @@ export function createDelivery(
     if (!failures) {
       let batch: string[];
       if (win.navigator.onLine !== false)
-        while ((batch = next()).length && transport.beacon(url, body(batch))) {
+        while ((batch = queue.oldest(inflight)).length && transport.beacon(url, body(batch))) {
           debug('beacon', url, batch.length);
           queue.remove(batch);
         }
