@@ -86,7 +86,8 @@ export function createDelivery(
   };
 
   const kick = () => {
-    const count = waiting();
+    // The messages waiting: held, not under way.
+    const count = queue.held() - inflight.length;
     if (soon || !count) return;
     // The first message to wait, with nothing under way or just ended, goes
     // at the end of the current task, with no timer: the calls made in that
@@ -105,8 +106,6 @@ export function createDelivery(
   const body = (batch: string[]) =>
     '{"writeKey":' + quote(writeKey) + ',"sentAt":"' + isoTime(Date.now()) + '","batch":[' + batch + ']}';
 
-  const waiting = () => queue.held() - inflight.length;
-
   const pump = () => {
     // A flush waiting counts as due: it asked for everything to go now. A
     // page that is gone sends nothing more: its queue is for others to adopt.
@@ -121,7 +120,7 @@ export function createDelivery(
     }
     inflight = batch;
     // A backlog larger than one request goes out right after this one.
-    due = waiting() > 0;
+    due = queue.held() > inflight.length;
     transport.post(url, body(batch)).then(([status, retryAfter]) => {
       inflight = [];
       lastEnded = Date.now();
