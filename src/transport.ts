@@ -27,8 +27,11 @@ const waitFor = (header: string | null): number | undefined => {
 
 export interface Transport {
   post(url: string, body: string): Promise<Result>;
-  /** Hands `body` to the browser to send even as the page goes away; false if it refused. */
-  beacon(url: string, body: string): boolean;
+  /**
+   * Hands `body` to the browser to send even as the page goes away; false if it refused,
+   * undefined if it could not be asked (sendBeacon missing or throwing).
+   */
+  beacon(url: string, body: string): boolean | undefined;
   /**
    * Whether requests under way survive the page going away (the browser's own
    * fetch, with keepalive). Not named `keepalive`: that name stays whole in the bundle.
@@ -37,7 +40,7 @@ export interface Transport {
 }
 
 export function createTransport(win: Window): Transport {
-  const beacon = (url: string, body: string) => safely(() => win.navigator.sendBeacon(url, body), false);
+  const beacon = (url: string, body: string) => safely(() => win.navigator.sendBeacon(url, body));
   // False once the page has broken fetch (missing, throwing, answering
   // something that is not a Response, or failing in a way the real one never
   // does): then beacons carry everything, unanswered but delivered.
