@@ -40,11 +40,11 @@ export interface Transport {
 }
 
 export function createTransport(win: Window): Transport {
-  const beacon = (url: string, body: string) => safely(() => win.navigator.sendBeacon(url, body));
   // False once the page has broken fetch (missing, throwing, answering
   // something that is not a Response, or failing in a way the real one never
   // does): then beacons carry everything, unanswered but delivered.
   let useFetch = typeof win.fetch == 'function';
+  const beacon = (url: string, body: string) => safely(() => win.navigator.sendBeacon(url, body));
 
   return {
     async post(url, body) {
