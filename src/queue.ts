@@ -26,8 +26,6 @@ export interface Queue {
    * next, `false` takes it back; by default it stays as it was.
    */
   save(release?: boolean): void;
-  /** Takes over queues left by closed tabs. */
-  adopt(): void;
   /** Forgets every message and deletes our key: consent was withdrawn. */
   clear(): void;
 }
@@ -125,6 +123,7 @@ export function createQueue(
     if (dropped) warn('queue full: dropped oldest', dropped);
   };
 
+  /** Takes over queues left by closed tabs. */
   const adopt = () => {
     const taken: string[] = [];
     for (const key of store.keys()) {
@@ -177,7 +176,6 @@ export function createQueue(
       writeBehind();
     },
     save,
-    adopt,
     clear() {
       items = [];
       size = 0;

@@ -344,7 +344,8 @@ describe('page hidden or closing', () => {
     add(0, 2);
     win.dispatchEvent(new win.PageTransitionEvent('pagehide', { persisted: true }));
     const otherTab = createQueue(freshWindow(), localStoreOf(asStorage(store)), WRITE_KEY, () => {});
-    otherTab.adopt();
+    // Its first scan, 250 ms after it starts (Math.random() is 0.5).
+    await vi.advanceTimersByTimeAsync(250);
     expect(contents(otherTab)).toEqual([message(0), message(1)]);
     win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: true }));
     await vi.advanceTimersByTimeAsync(5000);
@@ -364,7 +365,8 @@ describe('page hidden or closing', () => {
     // Its answer may never be seen if the tab is discarded: the 20 under way stay stored with the 2 waiting.
     expect(stored()[0].split('\n')).toEqual(['0', ...range(0, 22).map((_, i) => message(i))]);
     const otherTab = createQueue(freshWindow(), localStoreOf(asStorage(store)), WRITE_KEY, () => {});
-    otherTab.adopt();
+    // Its first scan, 250 ms after it starts (Math.random() is 0.5).
+    await vi.advanceTimersByTimeAsync(250);
     expect(contents(otherTab)).toEqual(range(0, 22).map((_, i) => message(i)));
   });
 
@@ -380,7 +382,8 @@ describe('page hidden or closing', () => {
     add(2, 2);
     win.document.dispatchEvent(new win.Event('freeze'));
     const otherTab = createQueue(freshWindow(), localStoreOf(asStorage(store)), WRITE_KEY, () => {});
-    otherTab.adopt();
+    // Its first scan, 250 ms after it starts (Math.random() is 0.5).
+    await vi.advanceTimersByTimeAsync(250);
     expect(contents(otherTab)).toEqual([message(2), message(3)]);
     win.document.dispatchEvent(new win.Event('resume'));
     await vi.advanceTimersByTimeAsync(5000);

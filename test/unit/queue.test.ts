@@ -11,6 +11,8 @@ let win: Window & typeof globalThis;
 
 beforeEach(() => {
   vi.useFakeTimers({ now: Date.UTC(2025, 0, 1) });
+  // A queue's scans for other tabs' keys wait Math.random() × 500 ms: none, here.
+  vi.spyOn(Math, 'random').mockReturnValue(0);
   store = memoryStorage();
   win = freshWindow();
 });
@@ -30,6 +32,9 @@ const queueKeys = () =>
   Object.entries(store.dump())
     .filter(([key]) => KEY_RE.test(key))
     .map(([key, value]) => ({ key, lines: value.split('\n') }));
+
+/** The scans of the queues started in this task, in the order they started: each one's first, at once. */
+const firstScans = () => vi.advanceTimersByTimeAsync(0);
 
 /** Another tab's key, written `age` ms ago (or released when `age` is 'released'). */
 const otherTab = (id: string, age: number | 'released', messages: string[], site = SITE) => {
@@ -88,7 +93,7 @@ describe('createQueue: write-behind', () => {
     await vi.advanceTimersByTimeAsync(LEASE + 1000);
     expect(Number(queueKeys()[0].lines[0])).toBeGreaterThan(Date.now() - LEASE);
     const other = newQueue();
-    other.queue.adopt();
+    await firstScans();
     expect(contents(other.queue)).toEqual([]);
     expect(contents(queue)).toEqual([message(1)]);
   });
@@ -126,7 +131,7 @@ describe('createQueue: adopting other tabs’ queues', () => {
     store.setItem('unrelated', '0\n{"x":1}');
 
     const { queue, onAdopt } = newQueue();
-    queue.adopt();
+    await firstScans();
     expect([...contents(queue)].sort()).toEqual([message(1), message(2), message(3)]);
     expect(onAdopt).toHaveBeenCalledTimes(1);
     const keys = Object.keys(store.dump());
@@ -174,7 +179,6 @@ describe('createQueue: adopting other tabs’ queues', () => {
     otherTab('C', 1000, [message(4)]);
     const { queue, onAdopt } = newQueue();
     await vi.advanceTimersByTimeAsync(LEASE / 5 + 500);
-    queue.adopt();
     expect(contents(queue)).toEqual([]);
     expect(onAdopt).not.toHaveBeenCalled();
   });
@@ -183,8 +187,7 @@ describe('createQueue: adopting other tabs’ queues', () => {
     otherTab('A', 'released', [message(1), message(2)]);
     const first = newQueue();
     const second = newQueue();
-    first.queue.adopt();
-    second.queue.adopt();
+    await firstScans();
     expect(contents(first.queue)).toEqual([message(1), message(2)]);
     expect(contents(second.queue)).toEqual([]);
     await vi.advanceTimersByTimeAsync(LEASE / 5 + 500);
@@ -224,7 +227,7 @@ describe('createQueue: adopting other tabs’ queues', () => {
     leaving.queue.add(message(1));
     leaving.queue.save(true);
     const other = newQueue();
-    other.queue.adopt();
+    await firstScans();
     expect(contents(other.queue)).toEqual([message(1)]);
     leaving.queue.save();
     expect(contents(leaving.queue)).toEqual([]);
@@ -264,7 +267,6 @@ describe('createQueue: limits and failures', () => {
     const queue = createQueue(win, localStoreOf(undefined), SITE, () => {});
     queue.add(message(1));
     await expect(vi.advanceTimersByTimeAsync(LEASE)).resolves.toBeTruthy();
-    queue.adopt();
     expect(contents(queue)).toEqual([message(1)]);
   });
 });
