@@ -63,8 +63,13 @@ export function createDelivery(
   const waiters: ((empty: boolean) => void)[] = [];
   const doc = win.document;
 
-  /** Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets"). */
+  /**
+   * Sends once the page is parsed: not while it is, that is its critical path (README, "Budgets").
+   * Run at the end of a task or by the timer, which never fires before a task's end: either way,
+   * no end-of-task send is due any more.
+   */
   const go = () => {
+    soon = false;
     due = true;
     whenParsed(doc, pump);
   };
@@ -96,10 +101,7 @@ export function createDelivery(
     // without notice, and its timers are held back (a second or more in Firefox).
     if (doc.visibilityState == 'hidden' || (count == 1 && !inflight.length && Date.now() - lastEnded >= BATCH_WAIT)) {
       soon = true;
-      resolved.then(() => {
-        soon = false;
-        go();
-      });
+      resolved.then(go);
     } else arm(Date.now() + (count >= BATCH_COUNT ? 0 : BATCH_WAIT));
   };
 
