@@ -74,6 +74,23 @@ export function createDelivery(
     whenParsed(doc, pump);
   };
 
+  /**
+   * Closing or going into the back/forward cache (`closing` is then
+   * pagehide's event), or frozen (Chromium may then discard the tab without a
+   * pagehide): either way other tabs may adopt the queue; a frozen page
+   * keeps the request under way in it, as its answer may never be seen.
+   */
+  const leave = (closing?: unknown) => {
+    gone = true;
+    handOver(closing);
+  };
+  /** Back from the back/forward cache, or from frozen: take the queue back (what another tab adopted meanwhile stays with it). */
+  const back = () => {
+    gone = false;
+    queue.save(gone);
+    kick();
+  };
+
   /** Fires the timer at time `at`, unless it is already set to fire sooner. */
   const arm = (at: number) => {
     if (at < deadline) {
@@ -164,23 +181,6 @@ export function createDelivery(
       if (closing && transport.keepsAlive()) queue.remove(inflight);
     }
     queue.save(gone);
-  };
-
-  /**
-   * Closing or going into the back/forward cache (`closing` is then
-   * pagehide's event), or frozen (Chromium may then discard the tab without a
-   * pagehide): either way other tabs may adopt the queue; a frozen page
-   * keeps the request under way in it, as its answer may never be seen.
-   */
-  const leave = (closing?: unknown) => {
-    gone = true;
-    handOver(closing);
-  };
-  /** Back from the back/forward cache, or from frozen: take the queue back (what another tab adopted meanwhile stays with it). */
-  const back = () => {
-    gone = false;
-    queue.save(gone);
-    kick();
   };
 
   // The browser's page-lifecycle events. `freeze` and `resume` exist only in
