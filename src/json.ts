@@ -59,10 +59,10 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
     try {
       // Built-in types by language-level paths, never their toJSON or Array.from: the host page's
       // libraries (Prototype.js, MooTools) replace those before we load (README, "Works on pages that…").
-      // An invalid Date is null, as JSON writes it.
+      // An invalid Date is null, as JSON writes it: its time is NaN, which walk writes as null.
       if (v instanceof Date) {
         const time = v.getTime();
-        return time == time ? walk(isoTime(time))! : 'null';
+        return walk(time == time ? isoTime(time) : time)!;
       }
       // new String('x') is "x", as JSON writes it.
       if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
