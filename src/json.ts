@@ -75,11 +75,12 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
       // Objects of the page's own classes that say how they serialise (one on Object.prototype is a library's, not theirs).
       if (!isArray && typeof toJSON == 'function' && toJSON != ({} as { toJSON?: unknown }).toJSON) return walk(toJSON.call(v)) || 'null';
       const asList = isArray && keepArrays;
-      const keys = isArray ? [] : Object.keys(v);
-      const count = (isArray ? (v as unknown[]) : keys).length;
+      // An array gives only its length here: its keys are its indices.
+      const keys = (isArray ? v : Object.keys(v)) as ArrayLike<unknown>;
+      const count = keys.length;
       const parts: string[] = [];
       for (let i = 0; i < count && size <= limit; i++) {
-        const key = isArray ? '' + i : keys[i];
+        const key = isArray ? '' + i : (keys[i] as string);
         let item: string | undefined;
         try {
           item = walk((v as Record<string, unknown>)[key]);
