@@ -6,7 +6,7 @@ export function queryData(search: string): Record<string, string | string[]> {
   const data: Record<string, string | string[]> = Object.create(null);
   new URLSearchParams(search).forEach((value, key) => {
     // `in` is safe here: `data` has no prototype.
-    data[key] = key in data ? ([] as string[]).concat(data[key], value) : value;
+    data[key] = key in data ? [data[key], value].flat() : value;
   });
   return data;
 }
