@@ -7,9 +7,7 @@ import { isoTime, safely } from './util';
 declare const __VERSION__: string;
 
 /** What is used of Temporal (Chromium, Firefox), which TypeScript's libraries do not declare yet. */
-interface Temporal {
-  Now: { timeZoneId(): string };
-}
+declare const Temporal: { Now: { timeZoneId(): string } };
 
 export type MessageType = 'track' | 'page' | 'identify';
 
@@ -58,7 +56,7 @@ export const createMessages = (win: Window, onRestore: () => void) => {
       // both fail the field is left out.
       if (!contextKey)
         timezone =
-          safely(() => (win as Window & { Temporal: Temporal }).Temporal.Now.timeZoneId()) ||
+          safely(() => Temporal.Now.timeZoneId()) ||
           safely(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
       contextKey = key;
       contextText = encode({
