@@ -59,13 +59,12 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
     try {
       // Built-in types by language-level paths, never their toJSON or Array.from: the host page's
       // libraries (Prototype.js, MooTools) replace those before we load (README, "Works on pages that…").
-      // An invalid Date is null, as JSON writes it: its time is NaN, which walk writes as null.
-      if (v instanceof Date) {
-        const time = v.getTime();
-        return walk(time == time ? isoTime(time) : time)!;
+      // Boxed primitives and Dates by their value, as JSON writes them: new String('x') is "x"; a Date's
+      // value is its time, written as ISO text, or as null when the Date is invalid (NaN).
+      if (v instanceof Date || v instanceof String || v instanceof Number || v instanceof Boolean) {
+        const inner = v.valueOf();
+        return walk(v instanceof Date && inner == inner ? isoTime(inner as number) : inner)!;
       }
-      // new String('x') is "x", as JSON writes it.
-      if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
       if (v instanceof Error) v = { name: v.name, message: v.message };
       else if (v instanceof Map) v = Object.fromEntries(v);
       else if (v instanceof Set) v = [...v];
