@@ -38,14 +38,14 @@ export const createMessages = (win: Window, onRestore: () => void) => {
    * whose `context.page.restored` tells it apart from a load (README, "Page views").
    */
   let restored = false;
-  win.addEventListener('pageshow', (event) => {
-    restored = (event as PageTransitionEvent).persisted;
-    if (restored) onRestore();
-  });
   let timezone: string | undefined;
   // Set on the first call, as no key is empty.
   let contextText: string;
   let contextKey = '';
+  win.addEventListener('pageshow', (event) => {
+    restored = (event as PageTransitionEvent).persisted;
+    if (restored) onRestore();
+  });
   // The context changes only with the URL or title, so its text is reused until they do.
   const context = (restore: boolean) => {
     const { location: loc, document: doc, navigator: nav, screen } = win;
