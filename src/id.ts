@@ -10,12 +10,6 @@ const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** Random bytes are drawn 4 KB at a time: one crypto call per 256 IDs. */
 const POOL = 4096;
 const pool = new Uint8Array(POOL);
-/** Bytes of the pool not yet used, taken from its end: none (unset) until it is first filled. */
-let left: number | undefined;
-
-/** The last millisecond an ID was made in, and its ten characters: a burst of calls shares them. */
-let stampedAt: number | undefined;
-let stamp = '';
 
 export const ulid = (now = Date.now()): string => {
   if (now != stampedAt) {
@@ -38,3 +32,10 @@ export const ulid = (now = Date.now()): string => {
   for (let i = 16; i--; ) id += B32[pool[--left] & 31];
   return id;
 };
+
+/** Bytes of the pool not yet used, taken from its end: none (unset) until it is first filled. */
+let left: number | undefined;
+
+/** The last millisecond an ID was made in, and its ten characters: a burst of calls shares them. */
+let stampedAt: number | undefined;
+let stamp = '';

@@ -59,13 +59,12 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
     try {
       // Built-in types by language-level paths, never their toJSON or Array.from: the host page's
       // libraries (Prototype.js, MooTools) replace those before we load (README, "Works on pages that…").
-      // An invalid Date is null, as JSON writes it.
-      if (v instanceof Date) {
-        const time = v.getTime();
-        return time == time ? walk(isoTime(time))! : 'null';
+      // Boxed primitives and Dates by their value, as JSON writes them: new String('x') is "x"; a Date's
+      // value is its time, written as ISO text, or as null when the Date is invalid (NaN).
+      if (v instanceof Date || v instanceof String || v instanceof Number || v instanceof Boolean) {
+        const inner = v.valueOf();
+        return walk(v instanceof Date && inner == inner ? isoTime(inner as number) : inner)!;
       }
-      // new String('x') is "x", as JSON writes it.
-      if (v instanceof String || v instanceof Number || v instanceof Boolean) return walk(v.valueOf())!;
       if (v instanceof Error) v = { name: v.name, message: v.message };
       else if (v instanceof Map) v = Object.fromEntries(v);
       else if (v instanceof Set) v = [...v];
@@ -75,11 +74,12 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
       // Objects of the page's own classes that say how they serialise (one on Object.prototype is a library's, not theirs).
       if (!isArray && typeof toJSON == 'function' && toJSON != ({} as { toJSON?: unknown }).toJSON) return walk(toJSON.call(v)) || 'null';
       const asList = isArray && keepArrays;
-      const keys = isArray ? [] : Object.keys(v);
-      const count = (isArray ? (v as unknown[]) : keys).length;
+      // An array gives only its length here: its keys are its indices.
+      const keys = (isArray ? v : Object.keys(v)) as ArrayLike<unknown>;
+      const count = keys.length;
       const parts: string[] = [];
       for (let i = 0; i < count && size <= limit; i++) {
-        const key = isArray ? '' + i : keys[i];
+        const key = isArray ? '' + i : (keys[i] as string);
         let item: string | undefined;
         try {
           item = walk((v as Record<string, unknown>)[key]);

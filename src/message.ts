@@ -7,9 +7,7 @@ import { isoTime, safely } from './util';
 declare const __VERSION__: string;
 
 /** What is used of Temporal (Chromium, Firefox), which TypeScript's libraries do not declare yet. */
-interface Temporal {
-  Now: { timeZoneId(): string };
-}
+declare const Temporal: { Now: { timeZoneId(): string } };
 
 export type MessageType = 'track' | 'page' | 'identify';
 
@@ -40,14 +38,14 @@ export const createMessages = (win: Window, onRestore: () => void) => {
    * whose `context.page.restored` tells it apart from a load (README, "Page views").
    */
   let restored = false;
-  win.addEventListener('pageshow', (event) => {
-    restored = (event as PageTransitionEvent).persisted;
-    if (restored) onRestore();
-  });
   let timezone: string | undefined;
   // Set on the first call, as no key is empty.
   let contextText: string;
   let contextKey = '';
+  win.addEventListener('pageshow', (event) => {
+    restored = (event as PageTransitionEvent).persisted;
+    if (restored) onRestore();
+  });
   // The context changes only with the URL or title, so its text is reused until they do.
   const context = (restore: boolean) => {
     const { location: loc, document: doc, navigator: nav, screen } = win;
@@ -58,7 +56,7 @@ export const createMessages = (win: Window, onRestore: () => void) => {
       // both fail the field is left out.
       if (!contextKey)
         timezone =
-          safely(() => (win as Window & { Temporal: Temporal }).Temporal.Now.timeZoneId()) ||
+          safely(() => Temporal.Now.timeZoneId()) ||
           safely(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
       contextKey = key;
       contextText = encode({
@@ -91,7 +89,7 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + isoTime(now) + '","anonymousId":';
     const body =
       (name ? ',"' + (type == 'track' ? 'event' : 'name') + '":' + quote(name) : '') +
-      ',"' + (type == 'identify' ? 'traits' : 'properties') + '":' + (dataText && dataText[0] == '{' ? dataText : '{}') + ',"context":';
+      ',"' + (type == 'identify' ? 'traits' : 'properties') + '":' + (dataText?.[0] == '{' ? dataText : '{}') + ',"context":';
     const contextText = context(restore);
     return (anonymousId, userId, categories) => {
       const text =

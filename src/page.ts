@@ -6,7 +6,7 @@ export function queryData(search: string): Record<string, string | string[]> {
   const data: Record<string, string | string[]> = Object.create(null);
   new URLSearchParams(search).forEach((value, key) => {
     // `in` is safe here: `data` has no prototype.
-    data[key] = key in data ? ([] as string[]).concat(data[key], value) : value;
+    data[key] = key in data ? [data[key], value].flat() : value;
   });
   return data;
 }
@@ -15,9 +15,9 @@ export function queryData(search: string): Record<string, string | string[]> {
 export const campaign = (search: string): Record<string, string> | undefined => {
   let found: Record<string, string> | undefined;
   new URLSearchParams(search).forEach((value, key) => {
-    const utm = /^utm_(campaign|source|medium|term|content)$/.exec(key);
-    // utm_campaign is the campaign's name; the others keep their own.
-    if (utm) (found = found || {})[utm[1] == 'campaign' ? 'name' : utm[1]] = value;
+    // utm_campaign is the campaign's name (nothing captured); the others keep their own.
+    const utm = /^utm_(?:campaign|(source|medium|term|content))$/.exec(key);
+    if (utm) (found = found || {})[utm[1] || 'name'] = value;
   });
   return found;
 };

@@ -37,11 +37,13 @@ let formatted: string;
  * local time; README, "Works on pages that…"). For years 0–9999.
  */
 export const isoTime = (time: number): string => {
-  if (time == formattedAt) return formatted;
-  const date = new Date(time);
-  formattedAt = time;
-  return (formatted =
-    pad(date.getUTCFullYear(), 4) + '-' + pad(date.getUTCMonth() + 1) + '-' + pad(date.getUTCDate()) +
-    'T' + pad(date.getUTCHours()) + ':' + pad(date.getUTCMinutes()) + ':' + pad(date.getUTCSeconds()) +
-    '.' + pad(date.getUTCMilliseconds(), 3) + 'Z');
+  if (time != formattedAt) {
+    const date = new Date(time);
+    formattedAt = time;
+    formatted =
+      pad(date.getUTCFullYear(), 4) + '-' + pad(date.getUTCMonth() + 1) + '-' + pad(date.getUTCDate()) +
+      'T' + pad(date.getUTCHours()) + ':' + pad(date.getUTCMinutes()) + ':' + pad(date.getUTCSeconds()) +
+      '.' + pad(date.getUTCMilliseconds(), 3) + 'Z';
+  }
+  return formatted;
 };

@@ -149,8 +149,8 @@ describe('createMessages', () => {
   it('takes the time zone from Temporal where the engine has it, without Intl', () => {
     const DateTimeFormat = vi.fn(() => ({ resolvedOptions: () => ({ timeZone: 'Pacific/Chatham' }) }));
     vi.stubGlobal('Intl', { DateTimeFormat });
-    const { win, messages, identity } = setup();
-    Object.assign(win, { Temporal: { Now: { timeZoneId: () => 'Asia/Kathmandu' } } });
+    vi.stubGlobal('Temporal', { Now: { timeZoneId: () => 'Asia/Kathmandu' } });
+    const { messages, identity } = setup();
     const m = JSON.parse(messages('track', 'a', {}, false)(identity.anonymousId(), undefined)!);
     expect(m.context.timezone).toBe('Asia/Kathmandu');
     expect(DateTimeFormat).not.toHaveBeenCalled();
@@ -158,8 +158,8 @@ describe('createMessages', () => {
 
   it('falls back to Intl when Temporal throws', () => {
     vi.stubGlobal('Intl', { DateTimeFormat: () => ({ resolvedOptions: () => ({ timeZone: 'Pacific/Chatham' }) }) });
-    const { win, build } = setup();
-    Object.assign(win, { Temporal: { Now: { timeZoneId: () => { throw new RangeError('no zone'); } } } });
+    vi.stubGlobal('Temporal', { Now: { timeZoneId: () => { throw new RangeError('no zone'); } } });
+    const { build } = setup();
     expect(JSON.parse(build('track', 'a', {})).context.timezone).toBe('Pacific/Chatham');
   });
 
