@@ -72,9 +72,8 @@ export function createConsent(
      * never run in anonymous mode.
      */
     run(finish: () => void, identifying?: boolean) {
-      const state = current.state;
-      if (state == 'granted') finish();
-      else if (state == 'pending') {
+      if (current.state == 'granted') finish();
+      else if (current.state == 'pending') {
         if (held.push(finish) > MAX_HELD) {
           held.shift();
           if (!warned) warn('consent pending: 1000 calls held, oldest dropped');
