@@ -76,7 +76,7 @@ export function createApi(
       id = (given ?? '') === '' ? id.email : given;
     }
     // A string, or a finite number taken as its text.
-    const given = (typeof id == 'number' ? isFinite(id) : typeof id == 'string') ? ('' + id).trim() : '';
+    const given = typeof id == 'string' || (typeof id == 'number' && isFinite(id)) ? ('' + id).trim() : '';
     const send = build('identify', undefined, traits, true);
     consent.run(() => {
       const identity = who();
