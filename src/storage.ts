@@ -37,12 +37,6 @@ export const localStore = (win: Window): LocalStore => {
   };
 };
 
-/** `store`, writing only while `allowed()`, deleting always: consent holds back the queue's writes here (README, "Consent"). */
-export const gated = <S extends KeyValue>(store: S, allowed: () => boolean): S => ({
-  ...store,
-  set: (key: string, value: string) => (!value || allowed()) && store.set(key, value),
-});
-
 const YEAR = 31536000;
 
 /**
