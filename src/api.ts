@@ -114,7 +114,7 @@ export function createApi(
       if (state === 'granted' || state === 'denied') {
         const valid = isObject(categories) && Object.keys(categories).every((key) => typeof categories[key] == 'boolean');
         // A consent manager passing `{ analytics: 1 }` still grants: without categories.
-        if (!valid && categories !== undefined) warn('consent: categories must be booleans', categories);
+        if (categories !== undefined && !valid) warn('consent: categories must be booleans', categories);
         // A copy, of booleans as just checked: the caller may change its object later.
         consent.decide(state, valid ? ({ ...categories } as Categories) : undefined);
       } else if (state !== undefined) warn('consent: state must be granted or denied', state);
