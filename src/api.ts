@@ -90,9 +90,8 @@ export function createApi(
 
   return {
     track: guard((name: string, data?: Record<string, unknown>, options?: CallOptions) => {
-      if (typeof name != 'string' || !(name = name.trim()))
-        return warn('track: name must be a non-empty string', name);
-      record('track', name, data, options);
+      if (typeof name == 'string' && (name = name.trim())) record('track', name, data, options);
+      else warn('track: name must be a non-empty string', name);
     }),
     page: guard((name?: string | Record<string, unknown>, data?: Record<string, unknown>, options?: CallOptions) => {
       if (isObject(name)) {
