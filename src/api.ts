@@ -82,9 +82,9 @@ export function createApi(
       const identity = who();
       // No id given: traits for the person already identified, if any.
       const userId = given || identity.user();
-      if (!userId) return warn('identify: id missing');
+      if (!userId) warn('identify: id missing');
       // The user is kept only if the message goes: an id too large to send must not stick to every later event.
-      if (send(userId)) identity.setUser(userId);
+      else if (send(userId)) identity.setUser(userId);
     }, true);
   }) as Cio['identify'];
 
