@@ -76,23 +76,22 @@ export function createApi(
       id = (given ?? '') === '' ? id.email : given;
     }
     // A string, or a finite number taken as its text.
-    const given = (typeof id == 'number' ? isFinite(id) : typeof id == 'string') ? ('' + id).trim() : '';
+    const given = typeof id == 'string' || (typeof id == 'number' && isFinite(id)) ? ('' + id).trim() : '';
     const send = build('identify', undefined, traits, true);
     consent.run(() => {
       const identity = who();
       // No id given: traits for the person already identified, if any.
       const userId = given || identity.user();
-      if (!userId) return warn('identify: id missing');
+      if (!userId) warn('identify: id missing');
       // The user is kept only if the message goes: an id too large to send must not stick to every later event.
-      if (send(userId)) identity.setUser(userId);
+      else if (send(userId)) identity.setUser(userId);
     }, true);
   }) as Cio['identify'];
 
   return {
     track: guard((name: string, data?: Record<string, unknown>, options?: CallOptions) => {
-      if (typeof name != 'string' || !(name = name.trim()))
-        return warn('track: name must be a non-empty string', name);
-      record('track', name, data, options);
+      if (typeof name == 'string' && (name = name.trim())) record('track', name, data, options);
+      else warn('track: name must be a non-empty string', name);
     }),
     page: guard((name?: string | Record<string, unknown>, data?: Record<string, unknown>, options?: CallOptions) => {
       if (isObject(name)) {
@@ -114,7 +113,7 @@ export function createApi(
       if (state === 'granted' || state === 'denied') {
         const valid = isObject(categories) && Object.keys(categories).every((key) => typeof categories[key] == 'boolean');
         // A consent manager passing `{ analytics: 1 }` still grants: without categories.
-        if (!valid && categories !== undefined) warn('consent: categories must be booleans', categories);
+        if (categories !== undefined && !valid) warn('consent: categories must be booleans', categories);
         // A copy, of booleans as just checked: the caller may change its object later.
         consent.decide(state, valid ? ({ ...categories } as Categories) : undefined);
       } else if (state !== undefined) warn('consent: state must be granted or denied', state);

@@ -37,7 +37,8 @@ export function createConsent(
   /** Each change of the decision, here or in another tab, before held calls run and listeners hear it. */
   changed: () => void,
 ) {
-  let warned = false;
+  /** Held calls dropped so far: the first drop warns. */
+  let dropped = 0;
   const held: (() => void)[] = [];
 
   const remembered = () => {
@@ -72,13 +73,11 @@ export function createConsent(
      * never run in anonymous mode.
      */
     run(finish: () => void, identifying?: boolean) {
-      const state = current.state;
-      if (state == 'granted') finish();
-      else if (state == 'pending') {
+      if (current.state == 'granted') finish();
+      else if (current.state == 'pending') {
         if (held.push(finish) > MAX_HELD) {
           held.shift();
-          if (!warned) warn('consent pending: 1000 calls held, oldest dropped');
-          warned = true;
+          if (!dropped++) warn('consent pending: 1000 calls held, oldest dropped');
         }
       }
       // Denied: anonymous mode still runs all but identifying calls.

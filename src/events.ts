@@ -20,11 +20,12 @@ export function createEvents() {
   };
   return {
     on<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>) {
-      if (typeof fn != 'function') return warn('on: not a function', fn);
-      // A new array, never changed in place: an emit under way keeps the one it started with.
-      listeners[event] = [...(listeners[event] || []), fn] as (typeof listeners)[E];
-      // Late subscribers to `ready` are told at once, as the moment has passed.
-      if (ready && event == 'ready') (fn as Handler<void>)();
+      if (typeof fn == 'function') {
+        // A new array, never changed in place: an emit under way keeps the one it started with.
+        listeners[event] = [...(listeners[event] || []), fn] as (typeof listeners)[E];
+        // Late subscribers to `ready` are told at once, as the moment has passed.
+        if (ready && event == 'ready') (fn as Handler<void>)();
+      } else warn('on: not a function', fn);
     },
     off<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>) {
       // No listeners: left unset, as `on` and `emit` read unset as none.

@@ -28,7 +28,7 @@ export const IDENTITY_NAMES = [ANONYMOUS, USER];
  * several µs, too much for every `track()`. The caller passes on what
  * another tab changed.
  */
-export function createIdentity(stores: KeyValue[]): Identity {
+export const createIdentity = (stores: KeyValue[]): Identity => {
   /** Whether a store took the last write: then the stores, not memory, are the authority. */
   let stored = false;
   /** What each store holds for `key`. */
@@ -77,4 +77,4 @@ export function createIdentity(stores: KeyValue[]): Identity {
       write(ANONYMOUS, ulid());
     },
   };
-}
+};

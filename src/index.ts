@@ -8,7 +8,7 @@ import { createEvents } from './events';
 import { createIdentity, IDENTITY_NAMES, type Identity } from './identity';
 import { debugLogger, warn } from './log';
 import { createMessages } from './message';
-import { cookieKeyValue, gated, localStore } from './storage';
+import { cookieKeyValue, localStore } from './storage';
 import { createTransport } from './transport';
 import type { Cio, Config, ConsentState } from './types';
 import { NativePromise } from './util';
@@ -63,7 +63,13 @@ export function init(config: Config, win: Window = window): Cio {
       (site
         ? createDelivery(
             win,
-            (queue = createQueue(win, gated(local, allowed), site, () => deliver().flush())),
+            (queue = createQueue(
+              win,
+              // The gate: localStorage, writing only while granted, deleting always (README, "Consent").
+              { ...local, set: (key, value) => (!value || allowed()) && local.set(key, value) },
+              site,
+              () => deliver().flush(),
+            )),
             createTransport(win),
             config.endpoint + '/v1/batch',
             site,

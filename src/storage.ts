@@ -37,12 +37,6 @@ export const localStore = (win: Window): LocalStore => {
   };
 };
 
-/** `store`, writing only while `allowed()`, deleting always: consent holds back the queue's writes here (README, "Consent"). */
-export const gated = <S extends KeyValue>(store: S, allowed: () => boolean): S => ({
-  ...store,
-  set: (key: string, value: string) => (!value || allowed()) && store.set(key, value),
-});
-
 const YEAR = 31536000;
 
 /**
@@ -52,25 +46,8 @@ const YEAR = 31536000;
  */
 export function cookieKeyValue(doc: Document, domain: string): KeyValue {
   const { hostname = '', protocol } = doc.location || ({} as Partial<Location>);
-  /** The domain cookies go on: null until the probe has run. */
+  /** The domain cookies go on: null until the probe, at the first write, has run. */
   let on: string | null = domain || null;
-  const registrable = () => {
-    if (on == null) {
-      on = '';
-      const labels = hostname.split('.');
-      // IP addresses and single-label hosts (localhost) take host-only cookies.
-      if (!/^[\d.]+$|:/.test(hostname))
-        for (let i = 2; i <= labels.length && !on; i++) {
-          const candidate = labels.slice(-i).join('.');
-          write('_cio_probe', '1', candidate, 9);
-          if (get('_cio_probe')) {
-            on = candidate;
-            write('_cio_probe', '', candidate);
-          }
-        }
-    }
-    return on;
-  };
 
   /** An empty value deletes the cookie; others last a year unless `maxAge` says otherwise. */
   const write = (key: string, value: string, on: string, maxAge = value ? YEAR : 0) => {
@@ -110,7 +87,22 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
     get,
     set: (key, value) =>
       safely(() => {
-        write(key, value, registrable());
+        if (on == null) {
+          // The first write looks for the registrable domain: the broadest that takes a probe cookie.
+          on = '';
+          const labels = hostname.split('.');
+          // IP addresses and single-label hosts (localhost) take host-only cookies.
+          if (!/^[\d.]+$|:/.test(hostname))
+            for (let i = 2; i <= labels.length && !on; i++) {
+              const candidate = labels.slice(-i).join('.');
+              write('_cio_probe', '1', candidate, 9);
+              if (get('_cio_probe')) {
+                on = candidate;
+                write('_cio_probe', '', candidate);
+              }
+            }
+        }
+        write(key, value, on);
         return get(key) == (value || null);
       }, false),
   };
