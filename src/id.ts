@@ -15,7 +15,8 @@ export const ulid = (now = Date.now()): string => {
   if (now != stampedAt) {
     stampedAt = now;
     stamp = '';
-    for (let i = 10; i--; now = Math.floor(now / 32)) stamp = B32[now % 32] + stamp;
+    // Dividing by a power of two is exact, so each character is the right 5 bits.
+    for (let i = 10; i--; ) stamp += B32[Math.floor(now / 32 ** i) % 32];
   }
   let id = stamp;
   if (!left) {
