@@ -1,6 +1,6 @@
 /**
  * Event data to JSON text, in one pass: makes any value JSON-safe (README, "Bad input and host pages")
- * and, unless arrays are kept, reshapes every array into an object with keys
+ * and, if asked, reshapes every array into an object with keys
  * "0", "1", … (README, "Configuration"). Writing the text ourselves rather than cleaning a
  * copy for `JSON.stringify` means the host page can't break us by replacing
  * `JSON`, and the data is walked only once.
@@ -26,10 +26,11 @@ export const bytes = (s: string): number => (/[^\0-\x7f]/.test(s) ? utf8.encode(
 
 /**
  * JSON text for `value`, or `undefined` where JSON would leave it out
- * (functions, symbols, undefined). Past `limit` characters the walk stops
+ * (functions, symbols, undefined); `arraysAsObjects` writes arrays as
+ * objects keyed by index. Past `limit` characters the walk stops
  * early, so the text may be cut short: callers drop any result over their limit.
  */
-export const encode = (value: unknown, keepArrays = true, limit = Infinity): string | undefined => {
+export const encode = (value: unknown, arraysAsObjects?: boolean, limit = Infinity): string | undefined => {
   /** Objects on the path from the root, to spot cycles. */
   const parents: object[] = [];
   /** Characters surely written so far: never more than the text's length, so a walk stopped at `limit` is over it. */
@@ -73,7 +74,7 @@ export const encode = (value: unknown, keepArrays = true, limit = Infinity): str
       const toJSON = (v as { toJSON?: unknown }).toJSON;
       // Objects of the page's own classes that say how they serialise (one on Object.prototype is a library's, not theirs).
       if (!isArray && typeof toJSON == 'function' && toJSON != ({} as { toJSON?: unknown }).toJSON) return walk(toJSON.call(v)) || 'null';
-      const asList = isArray && keepArrays;
+      const asList = isArray && !arraysAsObjects;
       // An array gives only its length here: its keys are its indices.
       const keys = (isArray ? v : Object.keys(v)) as ArrayLike<unknown>;
       const count = keys.length;

@@ -83,7 +83,7 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     if (restore) restored = false;
     // Sent as {} when it is not an object's text: no data (undefined is no text, null is "null"),
     // a toJSON that gives no object, or an object that refuses to be read (a proxy, a throwing toJSON).
-    const dataText = safely(() => encode(data, keepArrays, MAX_MESSAGE));
+    const dataText = safely(() => encode(data, !keepArrays, MAX_MESSAGE));
     // Written out rather than encoded from an object: this runs on every call.
     // The type, ULID and ISO time need no escaping.
     const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + isoTime(now) + '","anonymousId":';

@@ -3,7 +3,7 @@ import { bytes, encode, quote } from '../../src/json';
 import { isoTime } from '../../src/util';
 import { byteLength, prng } from './helpers';
 
-const parse = (value: unknown, keepArrays = true) => JSON.parse(encode(value, keepArrays)!);
+const parse = (value: unknown, keepArrays = true) => JSON.parse(encode(value, !keepArrays)!);
 
 describe('encode: JSON-safe values', () => {
   it('writes primitives as JSON does', () => {
@@ -31,7 +31,7 @@ describe('encode: JSON-safe values', () => {
 
   it('turns undefined, functions and symbols into null inside arrays', () => {
     expect(encode([undefined, () => 1, Symbol('s'), 1])).toBe('[null,null,null,1]');
-    expect(encode([undefined, 1], false)).toBe('{"0":null,"1":1}');
+    expect(encode([undefined, 1], true)).toBe('{"0":null,"1":1}');
   });
 
   it('writes a Date as its ISO string and an invalid Date as null', () => {
@@ -125,9 +125,9 @@ describe('encode: JSON-safe values', () => {
   it('writes typed arrays as arrays (reshaped like any array), walking them by index', () => {
     const typed = { u8: new Uint8Array([1, 2, 3]), f32: new Float32Array([0.5]) };
     expect(encode(typed)).toBe('{"u8":[1,2,3],"f32":[0.5]}');
-    expect(encode(typed, false)).toBe('{"u8":{"0":1,"1":2,"2":3},"f32":{"0":0.5}}');
+    expect(encode(typed, true)).toBe('{"u8":{"0":1,"1":2,"2":3},"f32":{"0":0.5}}');
     // A huge one is cut at the limit rather than listed whole.
-    expect(encode(new Uint8Array(1e7), true, 1000)!.length).toBeLessThan(2100);
+    expect(encode(new Uint8Array(1e7), false, 1000)!.length).toBeLessThan(2100);
   });
 
   it('cuts data deeper than 50 levels with "[Truncated]"', () => {
@@ -151,7 +151,7 @@ describe('encode: JSON-safe values', () => {
 
     let list: unknown[] = [];
     for (let i = 0; i < 10_000; i++) list = [list];
-    expect(() => JSON.parse(encode(list, false)!)).not.toThrow();
+    expect(() => JSON.parse(encode(list, true)!)).not.toThrow();
   });
 
   it('never pollutes Object.prototype through __proto__ or constructor keys', () => {
@@ -182,7 +182,7 @@ describe('encode: arrays reshaped unless kept', () => {
 
   it.each(cases)('keeps %s as arrays when keepArrays is true', (_, value) => {
     expect(parse(value, true)).toEqual(value);
-    expect(encode(value, true)).toBe(JSON.stringify(value));
+    expect(encode(value, false)).toBe(JSON.stringify(value));
   });
 
   it('keeps arrays by default', () => {
@@ -192,13 +192,13 @@ describe('encode: arrays reshaped unless kept', () => {
   it('writes holes of a sparse array as null, keeping every index in place', () => {
     // eslint-disable-next-line no-sparse-arrays
     const sparse = [1, , 3];
-    expect(encode(sparse, true)).toBe(JSON.stringify(sparse)); // [1,null,3]
-    expect(encode(new Array(2), true)).toBe('[null,null]');
+    expect(encode(sparse, false)).toBe(JSON.stringify(sparse)); // [1,null,3]
+    expect(encode(new Array(2), false)).toBe('[null,null]');
   });
 
   it('leaves out non-index properties of an array, as JSON does', () => {
     const list = Object.assign([1, 2], { extra: 3 });
-    expect(encode(list, true)).toBe('[1,2]');
+    expect(encode(list, false)).toBe('[1,2]');
   });
 });
 
@@ -241,7 +241,7 @@ describe('encode: matches JSON.stringify for plain data', () => {
     const random = prng(42);
     for (let i = 0; i < 2000; i++) {
       const value = plainValue(random, SAFE);
-      expect(encode(value, true)).toBe(JSON.stringify(value));
+      expect(encode(value, false)).toBe(JSON.stringify(value));
     }
   });
 
@@ -249,7 +249,7 @@ describe('encode: matches JSON.stringify for plain data', () => {
     const random = prng(7);
     for (let i = 0; i < 2000; i++) {
       const value = plainValue(random, ANY);
-      const text = encode(value, true)!;
+      const text = encode(value, false)!;
       expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
     }
   });
@@ -258,7 +258,7 @@ describe('encode: matches JSON.stringify for plain data', () => {
     const random = prng(99);
     for (let i = 0; i < 500; i++) {
       const value = { v: plainValue(random, ANY) };
-      expect(() => JSON.parse(encode(value, false)!)).not.toThrow();
+      expect(() => JSON.parse(encode(value, true)!)).not.toThrow();
     }
   });
 });
@@ -289,7 +289,7 @@ describe('encode: limit', () => {
   it('stops early once the text passes the limit', () => {
     const big = Array.from({ length: 10_000 }, (_, i) => 'item number ' + i);
     const full = encode(big)!;
-    const cut = encode(big, true, 1000)!;
+    const cut = encode(big, false, 1000)!;
     expect(cut.length).toBeGreaterThan(1000);
     expect(cut.length).toBeLessThan(2000);
     expect(full.length).toBeGreaterThan(100_000);
@@ -325,7 +325,7 @@ describe('encode: a hostile page', () => {
       JSON.stringify = () => '"hacked"';
       proto.toJSON = () => 'nope';
       expect(encode({ list: [1, [2]], when: new Date(0) })).toBe('{"list":[1,[2]],"when":"1970-01-01T00:00:00.000Z"}');
-      expect(encode({ list: [1] }, false)).toBe('{"list":{"0":1}}');
+      expect(encode({ list: [1] }, true)).toBe('{"list":{"0":1}}');
     } finally {
       JSON.stringify = stringify;
       delete proto.toJSON;
@@ -414,7 +414,7 @@ describe('encode: built-in types by language-level paths (README, "Works on page
       ],
       () => {
         expect(encode(DATA())).toBe(EXPECTED);
-        expect(encode({ nested: { list: [1] } }, false)).toBe('{"nested":{"list":{"0":1}}}');
+        expect(encode({ nested: { list: [1] } }, true)).toBe('{"nested":{"list":{"0":1}}}');
       },
     );
   });
