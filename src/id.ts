@@ -15,8 +15,9 @@ export const ulid = (now = Date.now()): string => {
   if (now != stampedAt) {
     stampedAt = now;
     stamp = '';
-    // Dividing by a power of two is exact, so each character is the right 5 bits.
-    for (let i = 10; i--; ) stamp += B32[Math.floor(now / 32 ** i) % 32];
+    // Dividing by a power of two is exact, so each character is the right 5 bits
+    // (the remainder is under 32: `| 0` drops its fraction).
+    for (let i = 10; i--; ) stamp += B32[(now / 32 ** i) % 32 | 0];
   }
   let id = stamp;
   if (!left) {
