@@ -89,7 +89,7 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     const head = '{"type":"' + type + '","messageId":"' + ulid(now) + '","timestamp":"' + isoTime(now) + '","anonymousId":';
     const body =
       (name ? ',"' + (type == 'track' ? 'event' : 'name') + '":' + quote(name) : '') +
-      ',"' + (type == 'identify' ? 'traits' : 'properties') + '":' + (dataText?.[0] == '{' ? dataText : '{}') + ',"context":';
+      ',"' + (type != 'identify' ? 'properties' : 'traits') + '":' + (dataText?.[0] == '{' ? dataText : '{}') + ',"context":';
     const contextText = context(restore);
     return (anonymousId, userId, categories) => {
       const text =
