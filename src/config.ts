@@ -7,7 +7,7 @@ import type { ConsentState, LoaderConfig } from './types';
  */
 export function readConfig(script: Pick<HTMLScriptElement, 'getAttribute' | 'src'> | null, base: string): LoaderConfig {
   // An attribute left out reads as empty, as does every attribute when there is no script.
-  const data = (name: string) => script?.getAttribute('data-' + name) || '';
+  const data = (name: string) => script?.getAttribute('data-' + name) ?? '';
   const is = (name: string, value: string) => data(name) == value;
   return {
     siteId: data('site-id').trim(),
