@@ -17,7 +17,7 @@ export const campaign = (search: string): Record<string, string> | undefined => 
   new URLSearchParams(search).forEach((value, key) => {
     // utm_campaign is the campaign's name (nothing captured); the others keep their own.
     const utm = /^utm_(?:campaign|(source|medium|term|content))$/.exec(key);
-    if (utm) (found = found || {})[utm[1] || 'name'] = value;
+    if (utm) (found = found || {})[utm[1] ?? 'name'] = value;
   });
   return found;
 };
