@@ -46,7 +46,10 @@ const YEAR = 31536000;
  */
 export function cookieKeyValue(doc: Document, domain: string): KeyValue {
   const { hostname = '', protocol } = doc.location || ({} as Partial<Location>);
-  /** The domain cookies go on: null until the probe, at the first write, has run (meanwhile, the one it tries). */
+  /**
+   * The domain cookies go on: `domain`, or what the probe finds at the first write ('' for none;
+   * while it runs, the one it tries). Null until then, and ever on hosts it skips (host-only cookies).
+   */
   let on: string | null = domain || null;
 
   /** An empty value deletes the cookie; others last a year unless `maxAge` says otherwise. */
@@ -89,9 +92,8 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
       safely(() => {
         if (on == null) {
           // The first write looks for the registrable domain: the broadest that takes a probe cookie.
-          on = '';
           const labels = hostname.split('.');
-          // IP addresses and single-label hosts (localhost) take host-only cookies.
+          // IP addresses and single-label hosts (localhost) take host-only cookies: no probe.
           if (!/^[\d.]+$|:/.test(hostname))
             for (let i = 2; i <= labels.length && !on; i++) {
               on = labels.slice(-i).join('.');
