@@ -116,7 +116,7 @@ export function createDelivery(
     // task (the snippet's replayed ones, the page view) share one request.
     // So does every message of a hidden page: it may be closed or discarded
     // without notice, and its timers are held back (a second or more in Firefox).
-    if (doc.visibilityState == 'hidden' || (count == 1 && !inflight.length && Date.now() - lastEnded >= BATCH_WAIT)) {
+    if (doc.visibilityState == 'hidden' || (Date.now() - lastEnded >= BATCH_WAIT && !inflight.length && count == 1)) {
       soon = true;
       resolved.then(go);
     } else arm(Date.now() + (count >= BATCH_COUNT ? 0 : BATCH_WAIT));
