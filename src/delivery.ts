@@ -128,7 +128,7 @@ export function createDelivery(
   const pump = () => {
     // A flush waiting counts as due: it asked for everything to go now. A
     // page that is gone sends nothing more: its queue is for others to adopt.
-    if (gone || inflight.length || !(due || waiters.length)) return;
+    if (!(due || waiters.length) || gone || inflight.length) return;
     if (retryAt > Date.now()) return arm(retryAt);
     // Offline: wait for the `online` event rather than fail and back off.
     if (win.navigator.onLine === false) return settle(false);
