@@ -110,7 +110,7 @@ export function createDelivery(
   const kick = () => {
     // The messages waiting: held, not under way.
     const count = queue.held() - inflight.length;
-    if (soon || !count) return;
+    if (!count || soon) return;
     // The first message to wait, with nothing under way or just ended, goes
     // at the end of the current task, with no timer: the calls made in that
     // task (the snippet's replayed ones, the page view) share one request.
