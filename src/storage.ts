@@ -94,7 +94,7 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
           // The first write looks for the registrable domain: the broadest that takes a probe cookie.
           const labels = hostname.split('.');
           // IP addresses and single-label hosts (localhost) take host-only cookies: no probe.
-          if (!/^[\d.]+$|:/.test(hostname))
+          if (!/:|^[\d.]+$/.test(hostname))
             for (let i = 2; i <= labels.length && !on; i++) {
               on = labels.slice(-i).join('.');
               write('_cio_probe', '1', 9);
