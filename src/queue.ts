@@ -113,8 +113,8 @@ export function createQueue(
   const append = (messages: string[]) => {
     let dropped = 0;
     for (const m of messages) {
-      items.push(m);
       size += m.length;
+      items.push(m);
     }
     while (size > QUEUE_CAP) {
       size -= items.shift()!.length;
