@@ -100,11 +100,12 @@ export function createApi(
         data = name;
         name = '';
       }
-      if (typeof name != 'string') {
+      if (typeof name == 'string') name = name.trim();
+      else {
         if (name != null) warn('page: name must be a string', name);
         name = '';
       }
-      record('page', name.trim() || defaultName(), data, options);
+      record('page', name || defaultName(), data, options);
     }),
     identify,
     sidentify: identify,

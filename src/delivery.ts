@@ -110,13 +110,13 @@ export function createDelivery(
   const kick = () => {
     // The messages waiting: held, not under way.
     const count = queue.held() - inflight.length;
-    if (soon || !count) return;
+    if (!count || soon) return;
     // The first message to wait, with nothing under way or just ended, goes
     // at the end of the current task, with no timer: the calls made in that
     // task (the snippet's replayed ones, the page view) share one request.
     // So does every message of a hidden page: it may be closed or discarded
     // without notice, and its timers are held back (a second or more in Firefox).
-    if (doc.visibilityState == 'hidden' || (count == 1 && !inflight.length && Date.now() - lastEnded >= BATCH_WAIT)) {
+    if (doc.visibilityState == 'hidden' || (Date.now() - lastEnded >= BATCH_WAIT && !inflight.length && count == 1)) {
       soon = true;
       resolved.then(go);
     } else arm(Date.now() + (count >= BATCH_COUNT ? 0 : BATCH_WAIT));
@@ -128,7 +128,7 @@ export function createDelivery(
   const pump = () => {
     // A flush waiting counts as due: it asked for everything to go now. A
     // page that is gone sends nothing more: its queue is for others to adopt.
-    if (gone || inflight.length || !(due || waiters.length)) return;
+    if (!(due || waiters.length) || gone || inflight.length) return;
     if (retryAt > Date.now()) return arm(retryAt);
     // Offline: wait for the `online` event rather than fail and back off.
     if (win.navigator.onLine === false) return settle(false);

@@ -19,6 +19,7 @@ export function createEvents() {
       }
   };
   return {
+    emit,
     on<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>) {
       if (typeof fn == 'function') {
         // A new array, never changed in place: an emit under way keeps the one it started with.
@@ -31,7 +32,6 @@ export function createEvents() {
       // No listeners: left unset, as `on` and `emit` read unset as none.
       listeners[event] = listeners[event]?.filter((f) => f != fn) as (typeof listeners)[E];
     },
-    emit,
     /** Messages dropped for good: a warning, and an `error` event (README, "Delivery"). */
     drop(status: number, reason: string, dropped: number) {
       warn(reason);

@@ -41,8 +41,8 @@ export const createIdentity = (stores: KeyValue[]): Identity => {
    * domain probe, is the costliest thing on a page load.
    */
   const write = (key: string, value: string, held = read(key)) => {
-    ids[key] = value || undefined;
     stored = false;
+    ids[key] = value || undefined;
     stores.forEach((store, i) => (stored = held[i] == value || store.set(key, value) || stored));
   };
   const refresh = () => {

@@ -105,7 +105,7 @@ export function init(config: Config, win: Window = window): Cio {
   const follow = () => (allowed() ? (deliver(), identity()) : wipe());
   // The state before any decision: `data-consent`, overruled by Global Privacy Control where the site respects it.
   let start: ConsentState = config.consent || 'granted';
-  if (!/^(granted|pending|denied)$/.test(start)) {
+  if (!/^(pending|granted|denied)$/.test(start)) {
     // Never silently granted: the site meant something else.
     warn('data-consent unknown, so pending:', start);
     start = 'pending';

@@ -113,8 +113,8 @@ export function createQueue(
   const append = (messages: string[]) => {
     let dropped = 0;
     for (const m of messages) {
-      items.push(m);
       size += m.length;
+      items.push(m);
     }
     while (size > QUEUE_CAP) {
       size -= items.shift()!.length;
@@ -165,7 +165,7 @@ export function createQueue(
       for (const message of items) {
         if (skipped.has(message)) continue;
         room -= bytes(message) + 1;
-        if (room < 0 && batch.length) break;
+        if (batch.length && room < 0) break;
         batch.push(message);
       }
       return batch;

@@ -46,11 +46,14 @@ const YEAR = 31536000;
  */
 export function cookieKeyValue(doc: Document, domain: string): KeyValue {
   const { hostname = '', protocol } = doc.location || ({} as Partial<Location>);
-  /** The domain cookies go on: null until the probe, at the first write, has run. */
+  /**
+   * The domain cookies go on: `domain`, or what the probe finds at the first write ('' for none;
+   * while it runs, the one it tries). Null until then, and ever on hosts it skips (host-only cookies).
+   */
   let on: string | null = domain || null;
 
   /** An empty value deletes the cookie; others last a year unless `maxAge` says otherwise. */
-  const write = (key: string, value: string, on: string, maxAge = value ? YEAR : 0) => {
+  const write = (key: string, value: string, maxAge = value ? YEAR : 0) => {
     jar = undefined;
     doc.cookie =
       key +
@@ -89,20 +92,17 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
       safely(() => {
         if (on == null) {
           // The first write looks for the registrable domain: the broadest that takes a probe cookie.
-          on = '';
           const labels = hostname.split('.');
-          // IP addresses and single-label hosts (localhost) take host-only cookies.
-          if (!/^[\d.]+$|:/.test(hostname))
+          // IP addresses and single-label hosts (localhost) take host-only cookies: no probe.
+          if (!/:|^[\d.]+$/.test(hostname))
             for (let i = 2; i <= labels.length && !on; i++) {
-              const candidate = labels.slice(-i).join('.');
-              write('_cio_probe', '1', candidate, 9);
-              if (get('_cio_probe')) {
-                on = candidate;
-                write('_cio_probe', '', candidate);
-              }
+              on = labels.slice(-i).join('.');
+              write('_cio_probe', '1', 9);
+              if (get('_cio_probe')) write('_cio_probe', '');
+              else on = '';
             }
         }
-        write(key, value, on);
+        write(key, value);
         return get(key) == (value || null);
       }, false),
   };
