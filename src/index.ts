@@ -11,7 +11,6 @@ import { createMessages } from './message';
 import { cookieKeyValue, localStore } from './storage';
 import { createTransport } from './transport';
 import type { Cio, Config, ConsentState } from './types';
-import { NativePromise } from './util';
 
 export type {
   CallOptions,
@@ -145,8 +144,9 @@ export function init(config: Config, win: Window = window): Cio {
     consent,
     identity,
     deliver,
-    // Nothing is sent on request unless granted (anonymous mode sends at its own pace).
-    () => (allowed() ? deliver().flush() : NativePromise.resolve(false)),
+    // Nothing is sent on request unless granted (anonymous mode sends at its own pace). `!!`:
+    // a real boolean for the caller, as the minifier writes our own true and false as 1 and 0.
+    async () => !!(allowed() && (await deliver().flush())),
     events,
     debug,
     () => win.location.pathname,
