@@ -45,7 +45,7 @@ export const DEMO_PAGES = {
       <form id="identify" class="identify">
         <label>Id <input name="id" required value="user-42" autocomplete="off"></label>
         <label>Email <input name="email" type="email" value="ada@example.com" autocomplete="off"></label>
-        <button type="submit">_cio.identify({ id, email })</button>
+        <button type="submit" class="action"><code>_cio.identify({ id, email })</code></button>
       </form>
       <div id="reset" class="actions"></div>
     </section>
