@@ -11,6 +11,7 @@ import { createMessages } from './message';
 import { cookieKeyValue, localStore } from './storage';
 import { createTransport } from './transport';
 import type { Cio, Config, ConsentState } from './types';
+import { NativePromise } from './util';
 
 export type {
   CallOptions,
@@ -144,9 +145,10 @@ export function init(config: Config, win: Window = window): Cio {
     consent,
     identity,
     deliver,
-    // Nothing is sent on request unless granted (anonymous mode sends at its own pace). `!!`:
-    // a real boolean for the caller, as the minifier writes our own true and false as 1 and 0.
-    async () => !!(allowed() && (await deliver().flush())),
+    // Nothing is sent on request unless granted (anonymous mode sends at its own pace). Not
+    // async: a throw is the api guard's to warn of. Made a real boolean for the caller, as
+    // the minifier writes our own true and false as 1 and 0.
+    () => (allowed() ? deliver().flush() : NativePromise.resolve(false)).then((sent) => !!sent),
     events,
     debug,
     () => win.location.pathname,
