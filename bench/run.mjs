@@ -180,12 +180,18 @@ async function loadFigures() {
     const origin = await run.page.evaluate('performance.timeOrigin');
     const event = await until(() => pageEvent(tag));
     latency.push(event ? Date.parse(event.receivedAt) - origin : NaN);
+    await run.context.close();
+  }
+  // Apart from the first visits, whose timings a second page closing with its context disturbed.
+  for (let i = 0; i < RUNS; i++) {
+    const first = await scriptDuration('/b/with', `first-${i}`);
+    await until(() => pageEvent(`first-${i}`));
     // The visitor's next page: IDs and consent already stored, the previous page gone.
-    await run.page.close();
-    const next = await scriptDuration('/b/with', `again-${i}`, run.context);
+    await first.page.close();
+    const next = await scriptDuration('/b/with', `again-${i}`, first.context);
     again.push(next.ms);
     await until(() => pageEvent(`again-${i}`));
-    await run.context.close();
+    await first.context.close();
   }
   const lat = median(latency);
   add('navigation start → first event at collector', `${fmt(lat, 0)} ms`, '≤ 224 ms', lat <= 224);
