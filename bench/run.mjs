@@ -182,7 +182,7 @@ async function loadFigures() {
     latency.push(event ? Date.parse(event.receivedAt) - origin : NaN);
     await run.context.close();
   }
-  // Apart from the first visits, whose timings a second page closing with its context disturbed.
+  // Apart from the first visits, so that closing a context of two pages never lands inside their timings.
   for (let i = 0; i < RUNS; i++) {
     const first = await scriptDuration('/b/with', `first-${i}`);
     await until(() => pageEvent(`first-${i}`));
