@@ -80,11 +80,7 @@ const minify = terser({
   // operand is NaN. The ones it turns today are counts and HTTP statuses, never NaN; a time
   // compared with a stored value (consent's `at`, a queue's lease) can be NaN, and there it only
   // swaps the operands, which is exact. Keep such a comparison un-negated.
-  // booleans_as_integers on (-10 B net): `true`/`false` are written 1/0, and comparisons with a boolean
-  // become loose (`navigator.onLine === false` → `0 == navigator.onLine`, the same for a boolean).
-  // Where a boolean of ours leaves the bundle it is made a real one in source: flush()'s result
-  // (index.ts) and the restore flag in the context's cache key (message.ts).
-  compress: { passes: 3, booleans_as_integers: true, pure_getters: true, unsafe_arrows: true, unsafe_comps: true, unsafe_methods: false },
+  compress: { passes: 3, pure_getters: true, unsafe_arrows: true, unsafe_comps: true, unsafe_methods: false },
   // builtins: the reserved list below is terser's own default, less OURS.
   mangle: { properties: { builtins: true, reserved: [...PUBLIC, ...platformNames()] } },
   format: { comments: false },

@@ -145,10 +145,8 @@ export function init(config: Config, win: Window = window): Cio {
     consent,
     identity,
     deliver,
-    // Nothing is sent on request unless granted (anonymous mode sends at its own pace). Not
-    // async: a throw is the api guard's to warn of. Made a real boolean for the caller, as
-    // the minifier writes our own true and false as 1 and 0.
-    () => (allowed() ? deliver().flush() : NativePromise.resolve(false)).then((sent) => !!sent),
+    // Nothing is sent on request unless granted (anonymous mode sends at its own pace).
+    () => (allowed() ? deliver().flush() : NativePromise.resolve(false)),
     events,
     debug,
     () => win.location.pathname,

@@ -47,7 +47,7 @@ export const createMessages = (win: Window, onRestore: () => void) => {
     if (restored) onRestore();
   });
   // The context changes only with the URL or title, so its text is reused until they do.
-  const context = (restore?: true) => {
+  const context = (restore: boolean) => {
     const { location: loc, document: doc, navigator: nav, screen } = win;
     const key = loc.href + '\n' + doc.title + restore;
     if (key != contextKey) {
@@ -79,9 +79,7 @@ export const createMessages = (win: Window, onRestore: () => void) => {
    */
   return (type: MessageType, name: string | undefined, data: Record<string, unknown> | undefined, keepArrays: boolean): Draft => {
     const now = Date.now();
-    // true or undefined, never false: it is part of the context's key, where the minifier
-    // would write a false as 0 (booleans_as_integers) and "0" and "false" would differ.
-    const restore = (type == 'page' && restored) || undefined;
+    const restore = type == 'page' && restored;
     if (restore) restored = false;
     // Sent as {} when it is not an object's text: no data (undefined is no text, null is "null"),
     // a toJSON that gives no object, or an object that refuses to be read (a proxy, a throwing toJSON).

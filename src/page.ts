@@ -24,16 +24,16 @@ export const campaign = (search: string): Record<string, string> | undefined => 
 
 /**
  * `context.page` (README, "What is sent"); the URL prefers `<link rel="canonical">`.
- * `restored`: back from the back/forward cache (left out otherwise).
+ * `restored`: back from the back/forward cache (left out when false).
  */
-export const pageContext = (loc: Location, doc: Document, restored?: true) => {
+export const pageContext = (loc: Location, doc: Document, restored?: boolean) => {
   return {
     path: loc.pathname,
     url: doc.querySelector<HTMLLinkElement>('link[rel=canonical]')?.href || loc.href,
     search: loc.search,
     title: doc.title,
     referrer: doc.referrer,
-    restored,
+    restored: restored || undefined,
   };
 };
 
