@@ -15,7 +15,12 @@ export const safely = <T, F = undefined>(fn: () => T, fallback?: F): T | F => {
  */
 export const resolved = (async () => {})();
 
-/** The engine's own Promise: a page that replaced `window.Promise` can't break ours. */
+/**
+ * The engine's own Promise: a page that replaced `window.Promise` can't break ours. A promise
+ * handed to the page is made with it (or by an async function), never by `then()`: zone.js
+ * patches the native `then`, which then returns zone's promise (seen with Firefox's WebDriver,
+ * which does not await it).
+ */
 export const NativePromise = resolved.constructor as PromiseConstructor;
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
