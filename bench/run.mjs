@@ -142,7 +142,6 @@ const pageEvent = (tag) => collector.store.events().find((m) => m.type === 'page
  */
 async function scriptDuration(path, tag, context) {
   const { page, cdp } = context ? await pageIn(context) : await freshPage();
-  context = page.context();
   await cdp.send('Performance.enable');
   await page.goto(`${collector.url}${path}?load=${tag}`, { waitUntil: 'load' });
   // The ready check runs on both pages, so that what it costs itself cancels out of the difference.
@@ -150,7 +149,7 @@ async function scriptDuration(path, tag, context) {
   else await page.evaluate(READY);
   const { metrics } = await cdp.send('Performance.getMetrics');
   const ms = metrics.find((m) => m.name === 'ScriptDuration').value * 1e3;
-  return { ms, context, page };
+  return { ms, context: page.context(), page };
 }
 
 /**
