@@ -35,6 +35,9 @@ export const ulid = (now = Date.now()): string => {
   return id;
 };
 
+// The state below is declared after `ulid` only because gzip likes the order better; nothing
+// calls `ulid` while modules load, so it is always set up before its first use.
+
 /** Bytes of the pool not yet used, taken from its end: none (unset) until it is first filled. */
 let left: number | undefined;
 
