@@ -47,20 +47,20 @@ const YEAR = 31536000;
 export function cookieKeyValue(doc: Document, domain: string): KeyValue {
   const { hostname = '', protocol } = doc.location || ({} as Partial<Location>);
   /**
-   * The domain cookies go on: `domain`, or what the probe finds at the first write ('' for none;
-   * while it runs, the one it tries). Null until then, and ever on hosts it skips (host-only cookies).
+   * The domain cookies go on: `domain`, or what the first value written finds ('' for none: host-only;
+   * while it looks, the one it tries). Null until then, and ever on IP addresses (host-only cookies).
    */
   let on: string | null = domain || null;
 
-  /** An empty value deletes the cookie; others last a year unless `maxAge` says otherwise. */
-  const write = (key: string, value: string, maxAge = value ? YEAR : 0) => {
+  /** An empty value deletes the cookie; others last a year. */
+  const write = (key: string, value: string) => {
     jar = undefined;
     doc.cookie =
       key +
       '=' +
       encodeURIComponent(value) +
       ';path=/;max-age=' +
-      maxAge +
+      (value ? YEAR : 0) +
       ';SameSite=Lax' +
       (protocol == 'https:' ? ';Secure' : '') +
       (on ? ';domain=' + on : '');
@@ -90,17 +90,17 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
     get,
     set: (key, value) =>
       safely(() => {
-        if (on == null) {
-          // The first write looks for the registrable domain: the broadest that takes a probe cookie.
+        // The first value written looks for the registrable domain: the broadest that takes it, as
+        // read back. A deletion before that deletes on each candidate, as a read can't tell where a
+        // cookie was. IP addresses take host-only cookies.
+        if (on == null && !/:|^[\d.]+$/.test(hostname)) {
           const labels = hostname.split('.');
-          // IP addresses and single-label hosts (localhost) take host-only cookies: no probe.
-          if (!/:|^[\d.]+$/.test(hostname))
-            for (let i = 2; i <= labels.length && !on; i++) {
-              on = labels.slice(-i).join('.');
-              write('_cio_probe', '1', 9);
-              if (get('_cio_probe')) write('_cio_probe', '');
-              else on = '';
-            }
+          for (let i = 2; i <= labels.length; i++) {
+            on = labels.slice(-i).join('.');
+            write(key, value);
+            if (value && get(key) == value) return true;
+          }
+          on = value ? '' : null;
         }
         write(key, value);
         return get(key) == (value || null);

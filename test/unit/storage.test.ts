@@ -70,14 +70,40 @@ describe('cookieKeyValue', () => {
     expect(doc.written[0]).not.toContain('Secure');
   });
 
-  it('finds the registrable domain, skipping public suffixes the browser refuses', () => {
+  it('finds the registrable domain with the first value written, skipping public suffixes the browser refuses', () => {
     const doc = cookieDocument('www.shop.example.co.uk');
     const kv = cookieKeyValue(doc, '');
     expect(kv.set('_cioanonid', 'ID2')).toBe(true);
-    expect(doc.written.slice(-1)[0]).toMatch(/;domain=example\.co\.uk$/);
-    expect(doc.jar.get('_cioanonid')).toBe('ID2');
-    // The probe cookie is cleaned up.
-    expect(doc.jar.has('_cio_probe')).toBe(false);
+    // The value itself is the probe: refused on co.uk, taken on example.co.uk, and nothing else written.
+    expect(doc.written.map((text) => text.match(/domain=(.*)$/)?.[1])).toEqual(['co.uk', 'example.co.uk']);
+    expect(doc.written[1]).toMatch(/^_cioanonid=ID2;/);
+    expect([...doc.jar]).toEqual([['_cioanonid', 'ID2']]);
+    // Later writes go straight to the domain found.
+    expect(kv.set('_cioid', 'u')).toBe(true);
+    expect(doc.written.slice(2)).toEqual(['_cioid=u;path=/;max-age=31536000;SameSite=Lax;Secure;domain=example.co.uk']);
+  });
+
+  it('deletes on every candidate domain while none is found yet, then still finds it', () => {
+    const doc = cookieDocument('www.example.com');
+    doc.jar.set('_cioanonid', 'OLD');
+    const kv = cookieKeyValue(doc, '');
+    expect(kv.set('_cioanonid', '')).toBe(true);
+    expect(doc.jar.has('_cioanonid')).toBe(false);
+    // A read can't tell which domain held the cookie: the deletion goes to each, and host-only.
+    expect(doc.written.map((text) => text.match(/max-age=0;.*?(?:domain=(.*))?$/)?.[1] ?? 'host-only')).toEqual([
+      'example.com',
+      'www.example.com',
+      'host-only',
+    ]);
+    expect(kv.set('_cioanonid', 'NEW')).toBe(true);
+    expect(doc.written.slice(-1)[0]).toMatch(/^_cioanonid=NEW;.*;domain=example\.com$/);
+  });
+
+  it('falls back to host-only cookies when no parent domain takes the value', () => {
+    const doc = cookieDocument('intranet');
+    const kv = cookieKeyValue(doc, '');
+    expect(kv.set('_cioid', 'u')).toBe(true);
+    expect(doc.written).toEqual(['_cioid=u;path=/;max-age=31536000;SameSite=Lax;Secure']);
   });
 
   it('uses host-only cookies on localhost and IP addresses', () => {
