@@ -126,8 +126,17 @@ export function init(config: Config, win: Window = window): Cio {
     if (!event.key || event.key == CONSENT_KEY) consent.reread();
     granted?.heard(event.key, event.newValue);
   });
-  // A decision on a sibling subdomain reaches only the shared cookie: look whenever the page is shown or hidden.
-  win.document.addEventListener('visibilitychange', consent.reread);
+  /**
+   * Takes up what changed unheard: a decision, identify or reset on a sibling subdomain reaches
+   * only the shared cookies, so look whenever the page is shown or hidden; and back from the
+   * back/forward cache, the storage events of the time away were never heard, so every key is
+   * taken as changed.
+   */
+  const look = () => {
+    consent.reread();
+    granted?.heard();
+  };
+  win.document.addEventListener('visibilitychange', look);
 
   // After the caller's synchronous set-up (the snippet's replayed calls among it).
   setTimeout(() => events.emit('ready'));
@@ -138,10 +147,7 @@ export function init(config: Config, win: Window = window): Cio {
     // storage events of the time away were never heard, so every key is taken as changed.
     // (Not on the pageshow of a load, which tells nothing new: a cookie read costs a
     // millisecond or two.)
-    createMessages(win, () => {
-      consent.reread();
-      granted?.heard();
-    }),
+    createMessages(win, look),
     consent,
     identity,
     deliver,

@@ -99,6 +99,31 @@ describe('pending', () => {
   });
 });
 
+describe('subdomains', () => {
+  it('a decision on one subdomain reaches an open page of another when it is shown again, with the same IDs', async () => {
+    // The browsers resolve every *.localhost name to this machine: two subdomains of one site,
+    // whose localStorage and storage events are their own; only the shared cookies connect them.
+    const on = (host: string) => {
+      const url = new URL(serve(`/t/sibling/${host}`, { attrs: { 'data-consent': 'pending' } }));
+      url.hostname = `${host}.sibling.localhost`;
+      return url.href;
+    };
+    const www = await open(on('www'));
+    const blog = await open(on('blog'), www.session);
+    expect(await decide(www.tab, 'granted', { analytics: true })).toBe('granted');
+    const [first] = await waitForEvents(suite.collector, 1, (m) => m.name == '/t/sibling/www');
+
+    // No storage event crosses origins: the other page looks at the cookie when the visitor comes back to it.
+    await blog.tab.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    const [held] = await waitForEvents(suite.collector, 1, (m) => m.name == '/t/sibling/blog');
+    expect(await consentOf(blog.tab)).toBe('granted');
+    expect(held.anonymousId).toBe(first.anonymousId);
+    expect(held.context.consent).toEqual({ categoryPreferences: { analytics: true } });
+    expect(await www.errors()).toEqual([]);
+    expect(await blog.errors()).toEqual([]);
+  });
+});
+
 describe('denied', () => {
   it('after a grant: deletes the IDs and the stored queue, and sends nothing more on this page or the next', async () => {
     const a = serve('/t/deny/a');

@@ -345,6 +345,35 @@ describe('identify and identity', () => {
     await suite.expectClean([page, other], suite.events(underPath('/t/stable/')));
   });
 
+  it('subdomains of a site share the IDs (cookies on its registrable domain), and an open page follows them when shown again', async () => {
+    // The browsers resolve every *.localhost name to this machine: two subdomains of one site on the collector's port.
+    const { port } = new URL(suite.serve('subdomains', pageHtml()));
+    const at = (host: string) => `http://${host}.shop.localhost:${port}/t/subdomains/${host}`;
+    const www = await suite.open();
+    await www.tab.goto(at('www'));
+    const [first] = await suite.wait(1, underPath('/t/subdomains/www'));
+    const anon = first.anonymousId;
+    // On the registrable domain, and nothing else written: the ID itself finds it, no probe cookie.
+    expect((await www.tab.cookies()).map((c) => [c.name, c.domain.replace(/^\./, '')])).toEqual([['_cioanonid', 'shop.localhost']]);
+
+    // Another subdomain has a localStorage of its own: only the shared cookie can carry the ID there.
+    const blog = await suite.open(www.session);
+    await blog.tab.goto(at('blog'));
+    const [loaded] = await suite.wait(1, underPath('/t/subdomains/blog'));
+    expect(loaded.anonymousId).toBe(anon);
+
+    // Logged in on www, the visitor comes back to the blog's tab: its storage events never told it.
+    await www.tab.evaluate(() => (window as any)._cio.identify('u-sub'));
+    await suite.wait(1, (m) => m.type == 'identify' && underPath('/t/subdomains/')(m));
+    await blog.tab.evaluate(() => {
+      document.dispatchEvent(new Event('visibilitychange'));
+      (window as any)._cio.track('on_blog');
+    });
+    const [tracked] = await suite.wait(1, (m) => m.event == 'on_blog');
+    expect(tracked).toMatchObject({ anonymousId: anon, userId: 'u-sub' });
+    await suite.expectClean([www, blog], suite.events(underPath('/t/subdomains/')));
+  });
+
   it('identify and reset in one tab are followed by another open tab of the same site', async () => {
     // Each page keeps what other tabs write of the IDs (the storage events it hears).
     const heard = `window.__heard = []; addEventListener('storage', function (e) {
