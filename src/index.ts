@@ -143,10 +143,8 @@ export function init(config: Config, win: Window = window): Cio {
 
   return createApi(
     config.keepArrays,
-    // Back from the back/forward cache, before the page event of the restore is built: the
-    // storage events of the time away were never heard, so every key is taken as changed.
-    // (Not on the pageshow of a load, which tells nothing new: a cookie read costs a
-    // millisecond or two.)
+    // Back from the back/forward cache, before the page event of the restore is built. (Not on
+    // the pageshow of a load, which tells nothing new: a cookie read costs a millisecond or two.)
     createMessages(win, look),
     consent,
     identity,
