@@ -99,11 +99,23 @@ describe('cookieKeyValue', () => {
     expect(doc.written.slice(-1)[0]).toMatch(/^_cioanonid=NEW;.*;domain=example\.com$/);
   });
 
-  it('falls back to host-only cookies when no parent domain takes the value', () => {
+  it('uses host-only cookies on single-label hosts, with nothing to search', () => {
     const doc = cookieDocument('intranet');
     const kv = cookieKeyValue(doc, '');
     expect(kv.set('_cioid', 'u')).toBe(true);
     expect(doc.written).toEqual(['_cioid=u;path=/;max-age=31536000;SameSite=Lax;Secure']);
+  });
+
+  it('reports a write that no domain keeps (a consent manager swallowing cookies) as failed, and stops searching', () => {
+    const written: string[] = [];
+    const swallowing = { location: { hostname: 'www.example.com', protocol: 'https:' } } as unknown as Document;
+    Object.defineProperty(swallowing, 'cookie', { get: () => '', set: (text: string) => written.push(text) });
+    const kv = cookieKeyValue(swallowing, '');
+    expect(kv.set('_cioanonid', 'ID3')).toBe(false);
+    // Each candidate tried once, then host-only; later writes go straight to host-only.
+    expect(written.map((text) => text.match(/domain=(.*)$/)?.[1] ?? 'host-only')).toEqual(['example.com', 'www.example.com', 'host-only']);
+    expect(kv.set('_cioid', 'u')).toBe(false);
+    expect(written.slice(3).map((text) => text.includes('domain='))).toEqual([false]);
   });
 
   it('uses host-only cookies on localhost and IP addresses', () => {
