@@ -37,23 +37,27 @@ export const createIdentity = (stores: KeyValue[]): Identity => {
   /**
    * Sets `key` in memory and in each store that does not hold `value` yet,
    * or deletes it where `value` is empty (`held`: what each store holds,
-   * when the caller has just read it): a cookie write, and the first one's
-   * domain probe, is the costliest thing on a page load.
+   * when the caller has just read it; a store that could not be read is
+   * tried): a cookie write, and its read-back, is the costliest thing on a
+   * page load.
    */
   const write = (key: string, value: string, held = read(key)) => {
     stored = false;
     ids[key] = value || undefined;
-    stores.forEach((store, i) => (stored = held[i] == value || store.set(key, value) || stored));
+    stores.forEach((store, i) => (stored = held[i] === (value || null) || store.set(key, value) || stored));
   };
   const refresh = () => {
+    // The first store (the cookie jar, which sibling subdomains share) is the authority while it
+    // holds an anonymous ID: a user ID it lacks was deleted there, by a reset perhaps on a sibling
+    // subdomain whose localStorage still holds the old one. Without one (cookies blocked, cleared,
+    // or expired: Safari keeps script-set cookies 7 days), each ID comes from the first store
+    // that holds it, and is written to every store anew, so that the two cookies expire together.
+    // With no store working, memory keeps what it had.
+    const jar = read(ANONYMOUS)[0];
     for (const key of IDENTITY_NAMES) {
-      // Each store read once: the first that holds the ID wins, the others
-      // get a copy (cookies cleared, or Safari expiring script-set cookies).
-      // With no store working, memory keeps what it had.
       const held = read(key);
-      const value = held.find(Boolean) || (stored ? undefined : ids[key]);
-      if (value || key == ANONYMOUS) write(key, value || ulid(), held);
-      else ids[key] = undefined;
+      const value = (jar ? held[0] : held.find(Boolean)) || (stored ? undefined : ids[key]);
+      write(key, value || (key == ANONYMOUS ? ulid() : ''), jar || !value ? held : []);
     }
   };
   refresh();

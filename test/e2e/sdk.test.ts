@@ -345,7 +345,7 @@ describe('identify and identity', () => {
     await suite.expectClean([page, other], suite.events(underPath('/t/stable/')));
   });
 
-  it('subdomains of a site share the IDs (cookies on its registrable domain), and an open page follows them when shown again', async () => {
+  it('subdomains of a site share the IDs (cookies on its registrable domain); an open page follows identify and reset when shown again', async () => {
     // The browsers resolve every *.localhost name to this machine: two subdomains of one site on the collector's port.
     const { port } = new URL(suite.serve('subdomains', pageHtml()));
     const at = (host: string) => `http://${host}.shop.localhost:${port}/t/subdomains/${host}`;
@@ -371,6 +371,24 @@ describe('identify and identity', () => {
     });
     const [tracked] = await suite.wait(1, (m) => m.event == 'on_blog');
     expect(tracked).toMatchObject({ anonymousId: anon, userId: 'u-sub' });
+
+    // Logged out on www: the blog's own localStorage still holds the user, and must not bring it
+    // back, neither when its tab is shown again nor on its next load.
+    await www.tab.evaluate(() => (window as any)._cio.reset());
+    const fresh = (await www.tab.cookies()).find((c) => c.name == '_cioanonid')!.value;
+    expect(fresh).not.toBe(anon);
+    await blog.tab.evaluate(() => {
+      document.dispatchEvent(new Event('visibilitychange'));
+      (window as any)._cio.track('after_logout');
+    });
+    const [afterLogout] = await suite.wait(1, (m) => m.event == 'after_logout');
+    expect(afterLogout.anonymousId).toBe(fresh);
+    expect(afterLogout.userId).toBeUndefined();
+    await blog.tab.goto(at('blog') + '?again');
+    const [reloaded] = await suite.wait(1, (m) => underPath('/t/subdomains/blog')(m) && m.properties?.again === '');
+    expect(reloaded.anonymousId).toBe(fresh);
+    expect(reloaded.userId).toBeUndefined();
+    expect((await www.tab.cookies()).map((c) => c.name)).toEqual(['_cioanonid']);
     await suite.expectClean([www, blog], suite.events(underPath('/t/subdomains/')));
   });
 

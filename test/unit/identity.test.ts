@@ -148,6 +148,47 @@ describe('createIdentity', () => {
     expect(localStorage.getItem('_cioid')).toBe('cookie-user');
   });
 
+  it('takes the cookies as the truth while they hold an anonymous ID: a user reset elsewhere stays out, and its copy goes', async () => {
+    // A reset on a sibling subdomain, which shares the cookies but not this localStorage.
+    localStorage.setItem('_cioanonid', '01HAAAAAAAAAAAAAAAAAAAAAAA');
+    localStorage.setItem('_cioid', 'logged-out');
+    document.cookie = '_cioanonid=01HBBBBBBBBBBBBBBBBBBBBBBB;path=/';
+    const identity = createIdentity(pageStores());
+    expect(identity.anonymousId()).toBe('01HBBBBBBBBBBBBBBBBBBBBBBB');
+    expect(identity.user()).toBeUndefined();
+    expect([localStorage.getItem('_cioanonid'), localStorage.getItem('_cioid')]).toEqual(['01HBBBBBBBBBBBBBBBBBBBBBBB', null]);
+    expect(cookieValue('_cioid')).toBeNull();
+    // The same when told every key may have changed (the page shown again, or back from the back/forward cache).
+    identity.setUser('second');
+    localStorage.setItem('_cioid', 'second');
+    document.cookie = '_cioid=;path=/;max-age=0';
+    // A later task: cookies are read once per task.
+    await Promise.resolve();
+    identity.heard();
+    expect(identity.user()).toBeUndefined();
+    expect(localStorage.getItem('_cioid')).toBeNull();
+  });
+
+  it('with the anonymous cookie lost (Safari expires script-set cookies), restores both IDs and rewrites both cookies', () => {
+    const doc = cookieDocument('www.example.com', 'https:');
+    const store = memoryStorage();
+    store.setItem('_cioanonid', '01HCCCCCCCCCCCCCCCCCCCCCCC');
+    store.setItem('_cioid', 'kept-user');
+    // The user cookie, written later, outlived the anonymous one.
+    doc.jar.set('_cioid', 'kept-user');
+    const identity = createIdentity([cookieKeyValue(doc, 'example.com'), localStoreOf(asStorage(store))]);
+    expect([identity.anonymousId(), identity.user()]).toEqual(['01HCCCCCCCCCCCCCCCCCCCCCCC', 'kept-user']);
+    // Both written now, so that they expire together: never a user cookie gone while the anonymous one stays.
+    expect(doc.written.map((text) => text.split(';')[0])).toEqual(['_cioanonid=01HCCCCCCCCCCCCCCCCCCCCCCC', '_cioid=kept-user']);
+  });
+
+  it('writes no cookie for a user ID that is not there (a reset before any identify)', () => {
+    const doc = cookieDocument('www.example.com', 'https:');
+    const identity = createIdentity([cookieKeyValue(doc, 'example.com'), localStoreOf(asStorage(memoryStorage()))]);
+    identity.reset();
+    expect(doc.written.map((text) => text.split('=')[0])).toEqual(['_cioanonid', '_cioanonid']);
+  });
+
   it('falls back to localStorage when cookies are blocked', () => {
     const store = memoryStorage();
     const stores = () => [
