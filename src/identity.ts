@@ -53,12 +53,14 @@ export const createIdentity = (stores: KeyValue[]): Identity => {
     // or expired: Safari keeps script-set cookies 7 days), each ID comes from the first store
     // that holds it, and is written to every store anew, so that the two cookies expire together.
     // With no store working, memory keeps what it had.
-    const jar = read(ANONYMOUS)[0];
-    for (const key of IDENTITY_NAMES) {
-      const held = read(key);
+    // Each store read once for both IDs (writing one does not change the other).
+    const found = IDENTITY_NAMES.map(read);
+    const jar = found[0][0];
+    IDENTITY_NAMES.forEach((key, i) => {
+      const held = found[i];
       const value = (jar ? held[0] : held.find(Boolean)) || (stored ? undefined : ids[key]);
       write(key, value || (key == ANONYMOUS ? ulid() : ''), jar || !value ? held : []);
-    }
+    });
   };
   refresh();
 
