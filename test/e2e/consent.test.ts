@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Tab } from './engines';
 import { sdkLoaded, useEngineSuite } from './fixture';
-import { byEvent, pageHtml, waitFor, waitForEvents, type PageOptions, type WireMessage } from './harness';
+import { byEvent, onSubdomain, pageHtml, waitFor, waitForEvents, type PageOptions, type WireMessage } from './harness';
 
 const suite = useEngineSuite(() => '<!doctype html><html><head><title>no such test page</title></head></html>');
 
@@ -101,13 +101,8 @@ describe('pending', () => {
 
 describe('subdomains', () => {
   it('a decision on one subdomain reaches an open page of another when it is shown again, with the same IDs', async () => {
-    // The browsers resolve every *.localhost name to this machine: two subdomains of one site,
-    // whose localStorage and storage events are their own; only the shared cookies connect them.
-    const on = (host: string) => {
-      const url = new URL(serve(`/t/sibling/${host}`, { attrs: { 'data-consent': 'pending' } }));
-      url.hostname = `${host}.sibling.localhost`;
-      return url.href;
-    };
+    // Two subdomains of one site, whose localStorage and storage events are their own; only the shared cookies connect them.
+    const on = (host: string) => onSubdomain(serve(`/t/sibling/${host}`, { attrs: { 'data-consent': 'pending' } }), host, 'sibling');
     const www = await open(on('www'));
     const blog = await open(on('blog'), www.session);
     expect(await decide(www.tab, 'granted', { analytics: true })).toBe('granted');

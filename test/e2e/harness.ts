@@ -105,6 +105,16 @@ export function pageHtml(opts: PageOptions = {}): string {
 <body>${opts.body || '<h1>e2e</h1>'}</body></html>`;
 }
 
+/**
+ * `url` on the host `<sub>.<site>.localhost`: the browsers resolve every *.localhost name to this
+ * machine, so one collector serves the subdomains of a site, each an origin of its own.
+ */
+export function onSubdomain(url: string, sub: string, site: string): string {
+  const at = new URL(url);
+  at.hostname = `${sub}.${site}.localhost`;
+  return at.href;
+}
+
 /** The messageIds the requests carried, request after request. */
 export const carriedIds = (requests: BatchRequest[]) => requests.flatMap((r) => (r.carried ?? []).map((c) => c.messageId));
 

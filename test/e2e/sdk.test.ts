@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Tab } from './engines';
 import { sdkLoaded } from './fixture';
-import { pageHtml, type PageOptions } from './harness';
+import { onSubdomain, pageHtml, type PageOptions } from './harness';
 import {
   byAnon,
   expectCallTimes,
@@ -346,9 +346,14 @@ describe('identify and identity', () => {
   });
 
   it('subdomains of a site share the IDs (cookies on its registrable domain); an open page follows identify and reset when shown again', async () => {
-    // The browsers resolve every *.localhost name to this machine: two subdomains of one site on the collector's port.
-    const { port } = new URL(suite.serve('subdomains', pageHtml()));
-    const at = (host: string) => `http://${host}.shop.localhost:${port}/t/subdomains/${host}`;
+    suite.serve('subdomains', pageHtml());
+    const at = (host: string) => onSubdomain(`${suite.collector.url}/t/subdomains/${host}`, host, 'shop');
+    /** The visitor comes back to `tab` (its storage events never told it of the other subdomain), and acts. */
+    const showAndTrack = (tab: Tab, event: string) =>
+      tab.evaluate((name) => {
+        document.dispatchEvent(new Event('visibilitychange'));
+        (window as any)._cio.track(name);
+      }, event);
     const www = await suite.open();
     await www.tab.goto(at('www'));
     const [first] = await suite.wait(1, underPath('/t/subdomains/www'));
@@ -362,25 +367,19 @@ describe('identify and identity', () => {
     const [loaded] = await suite.wait(1, underPath('/t/subdomains/blog'));
     expect(loaded.anonymousId).toBe(anon);
 
-    // Logged in on www, the visitor comes back to the blog's tab: its storage events never told it.
+    // Logged in on www, the visitor comes back to the blog's tab.
     await www.tab.evaluate(() => (window as any)._cio.identify('u-sub'));
     await suite.wait(1, (m) => m.type == 'identify' && underPath('/t/subdomains/')(m));
-    await blog.tab.evaluate(() => {
-      document.dispatchEvent(new Event('visibilitychange'));
-      (window as any)._cio.track('on_blog');
-    });
+    await showAndTrack(blog.tab, 'on_blog');
     const [tracked] = await suite.wait(1, (m) => m.event == 'on_blog');
     expect(tracked).toMatchObject({ anonymousId: anon, userId: 'u-sub' });
 
     // Logged out on www: the blog's own localStorage still holds the user, and must not bring it
     // back, neither when its tab is shown again nor on its next load.
     await www.tab.evaluate(() => (window as any)._cio.reset());
-    const fresh = (await www.tab.cookies()).find((c) => c.name == '_cioanonid')!.value;
+    const fresh = await cookie(www.tab, '_cioanonid');
     expect(fresh).not.toBe(anon);
-    await blog.tab.evaluate(() => {
-      document.dispatchEvent(new Event('visibilitychange'));
-      (window as any)._cio.track('after_logout');
-    });
+    await showAndTrack(blog.tab, 'after_logout');
     const [afterLogout] = await suite.wait(1, (m) => m.event == 'after_logout');
     expect(afterLogout.anonymousId).toBe(fresh);
     expect(afterLogout.userId).toBeUndefined();
