@@ -29,7 +29,11 @@ export const IDENTITY_NAMES = [ANONYMOUS, USER];
  * another tab changed.
  */
 export const createIdentity = (stores: KeyValue[]): Identity => {
-  /** Whether a store took the last write: then the stores, not memory, are the authority. */
+  /**
+   * Whether a store is known to hold the last write (it held the value already, or it is
+   * localStorage and took it: a cookie write is not read back). Then what the stores lack is
+   * gone, not kept from memory.
+   */
   let stored = false;
   /** What each store holds for `key`. */
   const read = (key: string) => stores.map((store) => store.get(key));
@@ -38,8 +42,8 @@ export const createIdentity = (stores: KeyValue[]): Identity => {
    * Sets `key` in memory and in each store that does not hold `value` yet,
    * or deletes it where `value` is empty (`held`: what each store holds,
    * when the caller has just read it; a store that could not be read is
-   * tried): a cookie write, and its read-back, is the costliest thing on a
-   * page load.
+   * tried): a cookie write costs a round trip to the browser's cookie
+   * store at the next cookie read.
    */
   const write = (key: string, value: string, held = read(key)) => {
     stored = false;

@@ -205,6 +205,31 @@ describe('createIdentity', () => {
     expect(reloaded.user()).toBe('ls-user');
   });
 
+  it('keeps its IDs through a re-read when no store keeps them (cookie writes swallowed, localStorage blocked)', async () => {
+    // A consent manager's cookie setter that drops every write: nothing reads back, nothing says so.
+    const swallowing = { location: { hostname: 'www.example.com', protocol: 'https:' } } as unknown as Document;
+    Object.defineProperty(swallowing, 'cookie', { get: () => '', set: () => {} });
+    const identity = createIdentity([cookieKeyValue(swallowing, ''), localStoreOf(undefined)]);
+    const id = identity.anonymousId();
+    identity.setUser('kept');
+    // The page shown again: every store re-read, and memory is all there is.
+    await Promise.resolve();
+    identity.heard();
+    expect([identity.anonymousId(), identity.user()]).toEqual([id, 'kept']);
+  });
+
+  it('with localStorage blocked, still takes a user the cookies lost for logged out, not memory for the truth', async () => {
+    const identity = createIdentity([cookieKeyValue(document, ''), localStoreOf(undefined)]);
+    identity.setUser('logged-out');
+    expect(cookieValue('_cioid')).toBe('logged-out');
+    // A reset on a sibling subdomain: a new anonymous ID, and no user, in the shared cookies.
+    document.cookie = '_cioanonid=01HDDDDDDDDDDDDDDDDDDDDDDD;path=/';
+    document.cookie = '_cioid=;path=/;max-age=0';
+    await Promise.resolve();
+    identity.heard();
+    expect([identity.anonymousId(), identity.user()]).toEqual(['01HDDDDDDDDDDDDDDDDDDDDDDD', undefined]);
+  });
+
   it('keeps the IDs in memory for the page when cookies and localStorage are both blocked', () => {
     const identity = createIdentity([
       cookieKeyValue(cookieDocument('example.com', 'https:', { blocked: true }), ''),
