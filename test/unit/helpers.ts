@@ -67,7 +67,7 @@ export const quotaError = () => {
 export function cookieDocument(
   hostname: string,
   protocol = 'https:',
-  { blocked = false, publicSuffixes = ['com', 'uk', 'co.uk', 'test'] } = {},
+  { blocked = false, swallowed = false, publicSuffixes = ['com', 'uk', 'co.uk', 'test'] } = {},
 ) {
   const jar = new Map<string, string>();
   const written: string[] = [];
@@ -83,6 +83,8 @@ export function cookieDocument(
     set(text: string) {
       if (blocked) throw new DOMException('The operation is insecure.', 'SecurityError');
       written.push(text);
+      // A consent manager's setter that drops every write, and says nothing.
+      if (swallowed) return;
       const [pair, ...attributes] = text.split(';');
       const at = pair.indexOf('=');
       const attr = (name: string) => {

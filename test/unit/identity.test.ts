@@ -206,9 +206,7 @@ describe('createIdentity', () => {
   });
 
   it('keeps its IDs through a re-read when no store keeps them (cookie writes swallowed, localStorage blocked)', async () => {
-    // A consent manager's cookie setter that drops every write: nothing reads back, nothing says so.
-    const swallowing = { location: { hostname: 'www.example.com', protocol: 'https:' } } as unknown as Document;
-    Object.defineProperty(swallowing, 'cookie', { get: () => '', set: () => {} });
+    const swallowing = cookieDocument('www.example.com', 'https:', { swallowed: true });
     const identity = createIdentity([cookieKeyValue(swallowing, ''), localStoreOf(undefined)]);
     const id = identity.anonymousId();
     identity.setUser('kept');

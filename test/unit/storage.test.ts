@@ -107,15 +107,13 @@ describe('cookieKeyValue', () => {
   });
 
   it('tries each candidate once when no domain keeps a write (a consent manager swallowing cookies), then stops searching', () => {
-    const written: string[] = [];
-    const swallowing = { location: { hostname: 'www.example.com', protocol: 'https:' } } as unknown as Document;
-    Object.defineProperty(swallowing, 'cookie', { get: () => '', set: (text: string) => written.push(text) });
-    const kv = cookieKeyValue(swallowing, '');
+    const doc = cookieDocument('www.example.com', 'https:', { swallowed: true });
+    const kv = cookieKeyValue(doc, '');
     kv.set('_cioanonid', 'ID3');
     // Each candidate tried once, then host-only; later writes go straight to host-only.
-    expect(written.map((text) => text.match(/domain=(.*)$/)?.[1] ?? 'host-only')).toEqual(['example.com', 'www.example.com', 'host-only']);
+    expect(doc.written.map((text) => text.match(/domain=(.*)$/)?.[1] ?? 'host-only')).toEqual(['example.com', 'www.example.com', 'host-only']);
     kv.set('_cioid', 'u');
-    expect(written.slice(3).map((text) => text.includes('domain='))).toEqual([false]);
+    expect(doc.written.slice(3).map((text) => text.includes('domain='))).toEqual([false]);
   });
 
   it('uses host-only cookies on localhost and IP addresses', () => {
