@@ -131,7 +131,7 @@ async function freshPage(openMs = OPEN_MS) {
  * `openMs` before it is used, so that neither lands inside a timing. For a
  * while after the automation returns a new page, the browser and the
  * automation are still setting it up: a load of ours timed then takes 1.2 to
- * 2.4 times as long, and a cold track() loop 1.3 to 2.1 times (three runs),
+ * 2.4 times as long, and a cold track() loop 1.3 to 2.1 times (four runs),
  * throughout the script and most in the calls that wait on the browser
  * (cookie, localStorage, fetch), while a loop of plain script is barely
  * slowed. A visitor's tab has none of that automation; the rows "as soon as
