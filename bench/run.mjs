@@ -131,7 +131,7 @@ async function freshPage(openMs = OPEN_MS) {
  * `openMs` before it is used, so that neither lands inside a timing. For a
  * while after the automation returns a new page, the browser and the
  * automation are still setting it up: a load of ours timed then takes 1.2 to
- * 2.4 times as long, and a cold track() loop 1.3 to 2.1 times (four runs),
+ * 2.4 times as long, and a cold track() loop 1.3 to 2.1 times (five runs),
  * throughout the script and most in the calls that wait on the browser
  * (cookie, localStorage, fetch), while a loop of plain script is barely
  * slowed. A visitor's tab has none of that automation; the rows "as soon as
@@ -166,6 +166,22 @@ async function scriptDuration(path, tag, { context, origin = collector.url, open
   const { metrics } = await cdp.send('Performance.getMetrics');
   const ms = metrics.find((m) => m.name === 'ScriptDuration').value * 1e3;
   return { ms, context: page.context(), page };
+}
+
+/**
+ * ScriptDuration (ms) of RUNS first visits to our page, with scriptDuration's `options`, each
+ * page event awaited before the next load; `inspect` sees each visit's context before it closes.
+ */
+async function firstVisits(tag, options, inspect) {
+  const ms = [];
+  for (let i = 0; i < RUNS; i++) {
+    const run = await scriptDuration('/b/with', `${tag}-${i}`, options);
+    ms.push(run.ms);
+    await until(() => pageEvent(`${tag}-${i}`));
+    await inspect?.(run.context);
+    await run.context.close();
+  }
+  return ms;
 }
 
 /**
@@ -210,23 +226,12 @@ async function loadFigures() {
   }
   // A first visit on a named host, as on a real site: the ID's first write there also finds the
   // registrable domain, by reading back what it wrote on bench.localhost (all engines resolve *.localhost).
-  const named = [];
   let namedDomain;
-  for (let i = 0; i < RUNS; i++) {
-    const run = await scriptDuration('/b/with', `named-${i}`, { origin: collector.url.replace('127.0.0.1', 'www.bench.localhost') });
-    named.push(run.ms);
-    await until(() => pageEvent(`named-${i}`));
-    namedDomain = (await run.context.cookies()).find((c) => c.name === '_cioanonid')?.domain;
-    await run.context.close();
-  }
+  const named = await firstVisits('named', { origin: collector.url.replace('127.0.0.1', 'www.bench.localhost') }, async (context) => {
+    namedDomain = (await context.cookies()).find((c) => c.name === '_cioanonid')?.domain;
+  });
   // First visits again, each navigated as soon as its page is made (see pageIn).
-  const atOnce = [];
-  for (let i = 0; i < RUNS; i++) {
-    const run = await scriptDuration('/b/with', `at-once-${i}`, { openMs: 0 });
-    atOnce.push(run.ms);
-    await until(() => pageEvent(`at-once-${i}`));
-    await run.context.close();
-  }
+  const atOnce = await firstVisits('at-once', { openMs: 0 });
   const lat = median(latency);
   add('navigation start → first event at collector', `${fmt(lat, 0)} ms`, '≤ 224 ms', lat <= 224);
   const abs = median(ours);
