@@ -73,6 +73,34 @@ const compileHint = () => ({
   renderChunk: (code) => ({ code: '//# allFunctionsCalledOnLoad\n' + code, map: null }),
 });
 
+/**
+ * After the minifier: every `const` declared as `let`, and neighbouring
+ * declarations then joined into one (`let a=1,b=2` where `const a=1;let b=2`
+ * stood): 54 B gzip. The same program, since TypeScript has checked that no
+ * constant is ever assigned; the source keeps `const` for its readers. Done
+ * on the minified code, whose names and inlining are settled by then: done
+ * before, it saves half as much.
+ */
+const letForConst = () => ({
+  name: 'let-for-const',
+  renderChunk(code) {
+    const starts = [];
+    const walk = (node) => {
+      if (node && typeof node == 'object') {
+        if (node.type == 'VariableDeclaration' && node.kind == 'const') starts.push(node.start);
+        for (const value of Object.values(node)) walk(value);
+      }
+    };
+    walk(this.parse(code));
+    for (const start of starts.sort((a, b) => b - a)) {
+      if (code.slice(start, start + 5) != 'const') throw new Error(`let-for-const: no const at ${start}`);
+      code = code.slice(0, start) + 'let' + code.slice(start + 5);
+    }
+    return { code, map: null };
+  },
+});
+const joinDeclarations = terser({ ecma: 2020, compress: { defaults: false, join_vars: true }, mangle: false, format: { comments: false } });
+
 const minify = terser({
   ecma: 2020,
   // unsafe_methods off: it rewrites `{ f: (x) => y }` as the longer `{ f(x) { return y } }`.
@@ -91,7 +119,7 @@ export default [
     // The file the snippet loads: one self-contained, minified IIFE.
     input: 'src/auto.ts',
     output: { file: 'dist/track.js', format: 'iife', sourcemap: false, strict: false },
-    plugins: [define(), resolve({ browser: true }), typescript({ declaration: false, declarationDir: undefined, outDir: 'dist' }), minify, compileHint()],
+    plugins: [define(), resolve({ browser: true }), typescript({ declaration: false, declarationDir: undefined, outDir: 'dist' }), minify, letForConst(), joinDeclarations, compileHint()],
   },
   {
     // For bundlers: `import { init } from 'cio-track'`, with types.
