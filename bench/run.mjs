@@ -116,9 +116,9 @@ function printReport() {
 
 /**
  * A page in a context of its own (a first visit: no IDs stored), with a CDP
- * session on it, as pageIn makes it.
+ * session on it, as pageIn makes it (`openMs` left out: pageIn's default).
  */
-async function freshPage(openMs = OPEN_MS) {
+async function freshPage(openMs) {
   await sleep(SETTLE_MS);
   const context = await browser.newContext();
   return { context, ...(await pageIn(context, 0, openMs)) };
