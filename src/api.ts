@@ -14,7 +14,7 @@ const guard =
     try {
       return fn(...args);
     } catch (error) {
-      warn('call failed:', error);
+      warn(error);
     }
   };
 
@@ -46,7 +46,7 @@ export function createApi(
    */
   const build = (type: MessageType, name: string | undefined, data: unknown, keep: boolean) => {
     if (data != null && !isObject(data)) {
-      warn(type + ': data must be an object', data);
+      warn('bad ' + type + ' data', data);
       data = undefined;
     }
     debug(type, name, data);
@@ -55,7 +55,7 @@ export function createApi(
       const identity = who();
       const message = draft(identity.anonymousId(), userId || identity.user(), consent.preferences());
       if (message) delivery().add(message);
-      else events.drop(0, type + ': over 32 KB, dropped', 1);
+      else events.drop(0, type + ' over 32 KB', 1);
       return message;
     };
   };
@@ -82,7 +82,7 @@ export function createApi(
       const identity = who();
       // No id given: traits for the person already identified, if any.
       const userId = given || identity.user();
-      if (!userId) warn('identify: id missing');
+      if (!userId) warn('bad identify id');
       // The user is kept only if the message goes: an id too large to send must not stick to every later event.
       else if (send(userId)) identity.setUser(userId);
     }, true);
@@ -91,7 +91,7 @@ export function createApi(
   return {
     track: guard((name: string, data?: Record<string, unknown>, options?: CallOptions) => {
       if (typeof name == 'string' && (name = name.trim())) record('track', name, data, options);
-      else warn('track: name must be a non-empty string', name);
+      else warn('bad track name', name);
     }),
     page: guard((name?: string | Record<string, unknown>, data?: Record<string, unknown>, options?: CallOptions) => {
       if (isObject(name)) {
@@ -102,7 +102,7 @@ export function createApi(
       }
       if (typeof name == 'string') name = name.trim();
       else {
-        if (name != null) warn('page: name must be a string', name);
+        if (name != null) warn('bad page name', name);
         name = '';
       }
       record('page', name || defaultName(), data, options);
@@ -114,10 +114,10 @@ export function createApi(
       if (state === 'granted' || state === 'denied') {
         const valid = isObject(categories) && Object.keys(categories).every((key) => typeof categories[key] == 'boolean');
         // A consent manager passing `{ analytics: 1 }` still grants: without categories.
-        if (categories !== undefined && !valid) warn('consent: categories must be booleans', categories);
+        if (categories !== undefined && !valid) warn('bad consent categories', categories);
         // A copy, of booleans as just checked: the caller may change its object later.
         consent.decide(state, valid ? ({ ...categories } as Categories) : undefined);
-      } else if (state !== undefined) warn('consent: state must be granted or denied', state);
+      } else if (state !== undefined) warn('bad consent state', state);
       return consent.stateNow();
     }),
     on: guard(events.on),

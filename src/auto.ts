@@ -34,11 +34,11 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
         // `load`, a stub the snippet makes, is done: this script is what it loads. Quietly ignored.
         if (method == 'load') return;
         // Only our own commands: not `hasOwnProperty` and friends from Object.prototype.
-        if ({}.hasOwnProperty.call(cio, method)) return (cio[method as keyof Cio] as (...a: unknown[]) => void)(...args);
+        if (Object.keys(cio).indexOf(method) >= 0) return (cio[method as keyof Cio] as (...a: unknown[]) => void)(...args);
       } catch {
         // Whatever a page pushes (proxies, throwing iterators) stays its problem, not an exception.
       }
-      warn('unknown command', command);
+      warn('bad command', command);
     };
     // Keep the snippet's array as `_cio` (a page may hold a reference to it),
     // emptied, with the real methods, and a push that runs commands at once.
@@ -63,6 +63,6 @@ type Stub = Command[] & Partial<Cio> & { version?: string };
     }
     if (config.spa) watchHistory(win, pageView);
   } catch (error) {
-    warn('failed to start:', error);
+    warn(error);
   }
 })(window);

@@ -77,12 +77,12 @@ export function createConsent(
       else if (current.state == 'pending') {
         if (held.push(finish) > MAX_HELD) {
           held.shift();
-          if (!dropped++) warn('consent pending: 1000 calls held, oldest dropped');
+          if (!dropped++) warn('queue full, dropped');
         }
       }
       // Denied: anonymous mode still runs all but identifying calls.
       else if (anonymous && !identifying) finish();
-      else debug('consent denied: dropped');
+      else debug('consent denied');
     },
     /** The visitor's decision, remembered for the site's next pages and its other tabs. */
     decide(state: 'granted' | 'denied', categories?: Categories) {

@@ -111,12 +111,12 @@ export function createDelivery(
     // The messages waiting: held, not under way.
     const count = queue.held() - inflight.length;
     if (!count || soon) return;
-    // The first message to wait, with nothing under way or just ended, goes
-    // at the end of the current task, with no timer: the calls made in that
+    // The first message to wait, with nothing under way or just ended (the one
+    // message held, as it waits), goes at the end of the current task, with no timer: the calls made in that
     // task (the snippet's replayed ones, the page view) share one request.
     // So does every message of a hidden page: it may be closed or discarded
     // without notice, and its timers are held back (a second or more in Firefox).
-    if (doc.visibilityState == 'hidden' || (Date.now() - lastEnded >= BATCH_WAIT && !inflight.length && count == 1)) {
+    if (doc.visibilityState == 'hidden' || (Date.now() - lastEnded >= BATCH_WAIT && queue.held() == 1)) {
       soon = true;
       resolved.then(go);
     } else arm(Date.now() + (count >= BATCH_COUNT ? 0 : BATCH_WAIT));
@@ -143,7 +143,7 @@ export function createDelivery(
     transport.post(url, body(batch)).then(([status, retryAfter]) => {
       inflight = [];
       lastEnded = Date.now();
-      debug('POST', url, batch.length, status || 'network error');
+      debug('POST', url, batch.length, status);
       if (!status || status == 408 || status == 429 || status >= 500) {
         failures++;
         retryAt = Date.now() + (retryAfter ?? Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** failures));
@@ -155,7 +155,7 @@ export function createDelivery(
         if (status < 300) {
           failures = 0;
           events.emit('sent', () => batch.map((text) => JSON.parse(text)));
-        } else events.drop(status, `HTTP ${status}, dropped: ${batch.length}`, batch.length);
+        } else events.drop(status, "HTTP " + status, batch.length);
       }
       pump();
     });

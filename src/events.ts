@@ -15,7 +15,7 @@ export function createEvents() {
       try {
         fn((value = value || payload?.())!);
       } catch (error) {
-        warn(event + ' listener threw', error);
+        warn(error);
       }
   };
   return {
@@ -26,7 +26,7 @@ export function createEvents() {
         listeners[event] = [...(listeners[event] || []), fn] as (typeof listeners)[E];
         // Late subscribers to `ready` are told at once, as the moment has passed.
         if (ready && event == 'ready') (fn as Handler<void>)();
-      } else warn('on: not a function', fn);
+      } else warn('bad listener', fn);
     },
     off<E extends LifecycleEvent>(event: E, fn: Handler<CioEvents[E]>) {
       // No listeners: left unset, as `on` and `emit` read unset as none.

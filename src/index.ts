@@ -48,7 +48,7 @@ export function init(config: Config, win: Window = window): Cio {
   let granted: Identity | undefined;
   let anonymous: Identity | undefined;
 
-  if (!site) warn('no data-site-id, nothing is sent');
+  if (!site) warn('bad data-site-id');
   /**
    * The queue and its delivery, made once consent lets calls go: stored
    * while granted, in memory only while denied (the gate refuses writes).
@@ -107,7 +107,7 @@ export function init(config: Config, win: Window = window): Cio {
   let start: ConsentState = config.consent || 'granted';
   if (!/^(pending|granted|denied)$/.test(start)) {
     // Never silently granted: the site meant something else.
-    warn('data-consent unknown, so pending:', start);
+    warn('bad data-consent', start);
     start = 'pending';
   }
   const consent = createConsent(

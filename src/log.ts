@@ -9,6 +9,10 @@ const say =
     }
   };
 
+/**
+ * Warnings are short (`bad track name`, then the value given): every visitor
+ * downloads their text. README's "Console warnings" says what each means.
+ */
 export const warn = say('warn');
 
 /** `data-debug="true"`: one line per call and per request. */

@@ -120,7 +120,7 @@ export function createQueue(
       size -= items.shift()!.length;
       dropped++;
     }
-    if (dropped) warn('queue full: dropped oldest', dropped);
+    if (dropped) warn('queue full, dropped', dropped);
   };
 
   /** Takes over queues left by closed tabs. */

@@ -98,8 +98,10 @@ export function cookieKeyValue(doc: Document, domain: string): KeyValue {
       safely(() => {
         // The first value written looks for the registrable domain: the broadest that takes it, as
         // read back. A deletion before that deletes on each candidate, as a read can't tell where a
-        // cookie was. IP addresses take host-only cookies.
-        if (on == null && !/:|^[\d.]+$/.test(hostname)) {
+        // cookie was. IP addresses take host-only cookies: a host name that ends in a digit is an
+        // IPv4 address, as no top-level domain ends in one (a punycode label ends in a letter), and
+        // an IPv6 one has no dot, like localhost, so there is nothing to search.
+        if (on == null && !/\d$/.test(hostname)) {
           const labels = hostname.split('.');
           for (let i = 2; i <= labels.length; i++) {
             on = labels.slice(-i).join('.');
