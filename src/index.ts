@@ -11,7 +11,6 @@ import { createMessages } from './message';
 import { cookieKeyValue, localStore } from './storage';
 import { createTransport } from './transport';
 import type { Cio, Config, ConsentState } from './types';
-import { NativePromise } from './util';
 
 export type {
   CallOptions,
@@ -149,8 +148,9 @@ export function init(config: Config, win: Window = window): Cio {
     consent,
     identity,
     deliver,
-    // Nothing is sent on request unless granted (anonymous mode sends at its own pace).
-    () => (allowed() ? deliver().flush() : NativePromise.resolve(false)),
+    // Nothing is sent on request unless granted (anonymous mode sends at its own pace). An async
+    // function's promise is the engine's own, whatever the page did to `window.Promise`.
+    async () => allowed() && deliver().flush(),
     events,
     debug,
     () => win.location.pathname,
