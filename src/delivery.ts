@@ -111,9 +111,10 @@ export function createDelivery(
     // The messages waiting: held, not under way.
     const count = queue.held() - inflight.length;
     if (!count || soon) return;
-    // The first message to wait, with nothing under way or just ended (the one
-    // message held, as it waits), goes at the end of the current task, with no timer: the calls made in that
-    // task (the snippet's replayed ones, the page view) share one request.
+    // The first message to wait, with nothing under way or just ended (so it
+    // is the one message held), goes at the end of the current task, with no
+    // timer: the calls made in that task (the snippet's replayed ones, the
+    // page view) share one request.
     // So does every message of a hidden page: it may be closed or discarded
     // without notice, and its timers are held back (a second or more in Firefox).
     if (doc.visibilityState == 'hidden' || (Date.now() - lastEnded >= BATCH_WAIT && queue.held() == 1)) {
@@ -155,7 +156,7 @@ export function createDelivery(
         if (status < 300) {
           failures = 0;
           events.emit('sent', () => batch.map((text) => JSON.parse(text)));
-        } else events.drop(status, "HTTP " + status, batch.length);
+        } else events.drop(status, 'HTTP ' + status, batch.length);
       }
       pump();
     });
